@@ -1,0 +1,12 @@
+// The viz toolkit's public surface: pure chart functions, their helpers, and the React host.
+export { lossChart, lossSeries, formatSI, type LossRun, type LossXAxis, type LossChartOptions, type LossPoint, type GrowthMark } from './lossChart';
+export { heatmap, heatmapFromAttention, heatmapLayout, heatmapCellAt, heatmapImage, heatmapDomain, newColumnMask, type HeatmapData, type HeatmapOptions, type HeatmapLayout, type HeatmapCell } from './heatmap';
+export { headMap, headMaps, headMapsFromAttention, headImage, headCellAt, type HeadMapData, type HeadMapOptions, type HeadMapsData, type HeadMapsOptions } from './headMap';
+export { usageChart, usageFromStats, usagePoints, usageTip, formatContext, type UsagePoint, type UsageData, type UsageChartOptions } from './usageChart';
+export { columnOrder, orderByWeight, orderByCluster, naturalOrder, isPermutation, columnSums, columnMeans, topK, deadTokens, type ColumnOrder } from './ordering';
+export { downsampleMinMax, bucketColumns, type ColumnAggregate, type ColumnBuckets } from './downsample';
+export { runsTable, differingConfigKeys, runToCsv, runToJson, csvField, stableStringify, CSV_COLUMNS, type RunRecord, type RunsTableRow } from './runs';
+export { colorLUT, colorLegend, valuesToRGBA, parseColor, extent, type ColorScheme } from './color';
+export { putPixels, gridCanvas, gridCell, formatValue, type PixelImage, type PixelSink } from './canvas';
+export { byteLabel, resolveDocument, type VizElement, type DocumentOption } from './dom';
+export { PlotView, type PlotViewProps } from './PlotView';

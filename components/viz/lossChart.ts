@@ -1,0 +1,145 @@
+// Training and validation bits-per-byte over steps, tokens or FLOPs for one or more runs, with growth events.
+import * as Plot from '@observablehq/plot';
+import type { GrowthEvent } from '../../lib/tokenformer/types';
+import type { Metrics } from '../../lib/engine/types';
+import { downsampleMinMax } from './downsample';
+import { resolveDocument, type DocumentOption, type VizElement } from './dom';
+
+export interface LossRun {
+  name: string;
+  metrics: readonly Metrics[];
+  /** Growth events of the run; events carried on `metrics[i].growth` are picked up as well. */
+  growth?: readonly GrowthEvent[];
+}
+
+export type LossXAxis = 'step' | 'tokens' | 'flops';
+
+export interface LossChartOptions extends DocumentOption {
+  x?: LossXAxis;
+  logY?: boolean;
+  width?: number;
+  height?: number;
+  /** Most points drawn per run and series (default: the chart width); longer series are min/max-thinned. */
+  maxPoints?: number;
+  title?: string;
+}
+
+export interface LossPoint {
+  run: string;
+  series: 'train' | 'val';
+  step: number;
+  x: number;
+  y: number;
+}
+
+export interface GrowthMark {
+  run: string;
+  step: number;
+  x: number;
+  label: string;
+}
+
+const X_OF: Record<LossXAxis, (m: Metrics) => number> = {
+  step: (m) => m.step,
+  tokens: (m) => m.tokensSeen,
+  flops: (m) => m.flops,
+};
+const X_LABEL: Record<LossXAxis, string> = { step: 'step', tokens: 'tokens seen', flops: 'training FLOPs' };
+
+/** Compact number: 1.2k, 3.4M, 5G. */
+export function formatSI(n: number): string {
+  const a = Math.abs(n);
+  for (const [d, s] of [[1e12, 'T'], [1e9, 'G'], [1e6, 'M'], [1e3, 'k']] as const) {
+    if (a >= d) return `${+(n / d).toFixed(1)}${s}`;
+  }
+  return String(+n.toFixed(2));
+}
+
+function growthEvents(run: LossRun): GrowthEvent[] {
+  const seen = new Set<string>();
+  const out: GrowthEvent[] = [];
+  for (const e of [...(run.growth ?? []), ...run.metrics.flatMap((m) => (m.growth ? [m.growth] : []))]) {
+    const key = `${e.step}:${e.mode}:${e.paramsBefore}:${e.paramsAfter}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(e);
+  }
+  return out.sort((a, b) => a.step - b.step);
+}
+
+/** Where a growth event sits on a tokens/FLOPs axis: the first metric at or after its step, else the last one. */
+function eventX(e: GrowthEvent, metrics: readonly Metrics[], axis: LossXAxis): number | undefined {
+  if (axis === 'step') return e.step;
+  if (metrics.length === 0) return undefined;
+  const at = metrics.find((m) => m.step >= e.step) ?? metrics[metrics.length - 1];
+  return X_OF[axis](at);
+}
+
+/** The plotted data, computed without a DOM: thinned train/val points and growth marks. */
+export function lossSeries(input: LossRun | readonly LossRun[], options: LossChartOptions = {}): { runs: string[]; train: LossPoint[]; val: LossPoint[]; growth: GrowthMark[] } {
+  const runs: readonly LossRun[] = Array.isArray(input) ? input : [input as LossRun];
+  const axis = options.x ?? 'step';
+  const maxPoints = Math.max(4, Math.floor(options.maxPoints ?? options.width ?? 640));
+  const xOf = X_OF[axis];
+  // Log scales cannot show y <= 0; non-finite losses (a diverged step) are dropped rather than breaking the line scale.
+  const ok = (y: number | undefined): y is number => y !== undefined && Number.isFinite(y) && (!options.logY || y > 0);
+  const train: LossPoint[] = [];
+  const val: LossPoint[] = [];
+  const growth: GrowthMark[] = [];
+  for (const run of runs) {
+    const t: LossPoint[] = [];
+    const v: LossPoint[] = [];
+    for (const m of run.metrics) {
+      const x = xOf(m);
+      if (!Number.isFinite(x)) continue;
+      if (ok(m.bpb)) t.push({ run: run.name, series: 'train', step: m.step, x, y: m.bpb });
+      if (ok(m.valBpb)) v.push({ run: run.name, series: 'val', step: m.step, x, y: m.valBpb });
+    }
+    train.push(...downsampleMinMax(t, maxPoints, (p) => p.y));
+    val.push(...downsampleMinMax(v, maxPoints, (p) => p.y));
+    for (const e of growthEvents(run)) {
+      const x = eventX(e, run.metrics, axis);
+      if (x === undefined) continue;
+      const added = e.paramsAfter - e.paramsBefore;
+      growth.push({ run: run.name, step: e.step, x, label: `grow ${e.mode}${added ? ` +${formatSI(added)}` : ''}` });
+    }
+  }
+  return { runs: runs.map((r) => r.name), train, val, growth };
+}
+
+export function lossChart(input: LossRun | readonly LossRun[], options: LossChartOptions = {}): VizElement {
+  const doc = resolveDocument(options);
+  const width = options.width ?? 640;
+  const height = options.height ?? 300;
+  const axis = options.x ?? 'step';
+  const { runs, train, val, growth } = lossSeries(input, { ...options, width });
+  if (train.length === 0 && val.length === 0) {
+    return Plot.plot({
+      document: doc,
+      width,
+      height,
+      title: options.title,
+      x: { axis: null },
+      y: { axis: null },
+      marks: [Plot.frame({ stroke: '#ddd' }), Plot.text(['no steps yet'], { frameAnchor: 'middle', fill: '#888', fontSize: 13 })],
+    });
+  }
+  return Plot.plot({
+    document: doc,
+    width,
+    height,
+    marginLeft: 48,
+    title: options.title,
+    caption: val.length > 0 ? 'solid: training · dashed with dots: validation' : undefined,
+    x: { label: X_LABEL[axis], tickFormat: axis === 'step' ? undefined : formatSI },
+    y: { type: options.logY ? 'log' : 'linear', label: 'bits per byte', grid: true },
+    color: { domain: runs, legend: runs.length > 1 },
+    marks: [
+      Plot.ruleX(growth, { x: 'x', stroke: 'run', strokeOpacity: 0.6, strokeDasharray: '2,3' }),
+      Plot.text(growth, { x: 'x', text: 'label', frameAnchor: 'top', textAnchor: 'start', dx: 3, dy: 4, fill: '#555', fontSize: 10 }),
+      Plot.line(train, { x: 'x', y: 'y', z: 'run', stroke: 'run', strokeWidth: 1.5 }),
+      Plot.line(val, { x: 'x', y: 'y', z: 'run', stroke: 'run', strokeDasharray: '5,3' }),
+      Plot.dot(val, { x: 'x', y: 'y', stroke: 'run', fill: 'white', r: 2.5 }),
+    ],
+  });
+}
