@@ -9,9 +9,14 @@ export type FormatErrorCode =
   | 'shape-mismatch'
   | 'non-finite'
   | 'unsafe-pickle'
+  | 'bad-pickle'
   | 'bad-zip'
   | 'bad-config'
-  | 'missing-tensor';
+  | 'bad-metadata'
+  | 'missing-tensor'
+  | 'duplicate-tensor'
+  | 'unknown-format'
+  | 'unsupported';
 
 export class FormatError extends Error {
   override name = 'FormatError';
@@ -21,4 +26,15 @@ export class FormatError extends Error {
   ) {
     super(message);
   }
+}
+
+/** Describes a value for an error message without ever printing a huge or hostile string in full. */
+export function describe(v: unknown): string {
+  let s: string;
+  try {
+    s = typeof v === 'bigint' ? `${v}n` : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
 }

@@ -1,0 +1,169 @@
+// The project checkpoint: one safetensors file, reference tensor names, config/growth/step in __metadata__.
+import type { ModelConfig } from '../tokenformer/config';
+import type { GrowthState } from '../tokenformer/types';
+import type { ByteSource } from './byte-source';
+import { decodeMeta, encodeMeta } from './checkpoint-metadata';
+import { FormatError } from './errors';
+import { normaliseKeys } from './keys';
+import { readSafetensors, readSafetensorsFrom, safetensorsChunks, writeSafetensors, type NamedTensor, type SafetensorsFile } from './safetensors';
+import { checkFinite, inferGrowth, validateTensors, type Layout } from './validate';
+
+/** Optimizer moments live beside the weights under this prefix, so a reference export can drop them by name. */
+export const OPTIMIZER_PREFIX = '__optimizer__.';
+const M_PREFIX = `${OPTIMIZER_PREFIX}exp_avg.`;
+const V_PREFIX = `${OPTIMIZER_PREFIX}exp_avg_sq.`;
+export const isOptimizerTensor = (name: string) => name.startsWith(OPTIMIZER_PREFIX);
+
+/** AdamW state: first and second moments by parameter name (same length as the parameter). */
+export interface OptimizerState {
+  step: number;
+  m: Map<string, Float32Array>;
+  v: Map<string, Float32Array>;
+}
+
+export interface CheckpointInput {
+  tensors: Map<string, NamedTensor>;
+  config: ModelConfig;
+  growth: GrowthState;
+  step?: number;
+  optimizer?: OptimizerState;
+  /** Free-form training state (schedule position, data cursor, RNG...), stored as JSON. */
+  training?: unknown;
+  /** Extra string metadata of the caller's own; must not use the format's keys. */
+  metadata?: Record<string, string>;
+  /** Expected names/shapes (default: the reference TokenFormer layout; needed to check the transformer baseline). */
+  layout?: Layout;
+}
+
+export interface DecodedCheckpoint {
+  /** Model tensors under reference names (optimizer moments removed). */
+  tensors: Map<string, NamedTensor>;
+  config?: ModelConfig;
+  growth?: GrowthState;
+  step?: number;
+  optimizer?: OptimizerState;
+  training?: unknown;
+  /** Metadata keys that are not the format's own. */
+  metadata: Record<string, string>;
+  warnings: string[];
+  format: 'safetensors' | 'torch-zip' | 'torch-legacy';
+}
+
+export interface DecodeOptions {
+  /**
+   * Used when the file carries no config (a plain reference checkpoint). A function gets the loaded tensors,
+   * e.g. to take the vocabulary size from the embedding.
+   */
+  config?: ModelConfig | ((tensors: Map<string, NamedTensor>) => ModelConfig);
+  /** Check names and shapes against the config (default true; needs a config). */
+  validate?: boolean;
+  /** Expected names/shapes (default: the reference TokenFormer layout). */
+  layout?: Layout;
+}
+
+/** All tensors (weights + optimizer moments) and metadata strings of a checkpoint, after checking them. */
+function contents(input: CheckpointInput): { tensors: Map<string, NamedTensor>; metadata: Record<string, string> } {
+  validateTensors(input.tensors, input.config, input.growth, input.layout);
+  for (const name of input.tensors.keys()) {
+    if (isOptimizerTensor(name)) throw new FormatError('bad-metadata', `model tensor "${name}" uses the reserved ${OPTIMIZER_PREFIX} prefix`);
+  }
+  const all = new Map(input.tensors);
+  const o = input.optimizer;
+  if (o) {
+    for (const [prefix, moments] of [[M_PREFIX, o.m], [V_PREFIX, o.v]] as const) {
+      for (const [name, data] of moments) {
+        const p = input.tensors.get(name);
+        if (!p) throw new FormatError('missing-tensor', `optimizer moment for "${name}", which is not a model tensor`);
+        if (data.length !== p.data.length) throw new FormatError('shape-mismatch', `optimizer moment for "${name}" has ${data.length} values, the parameter ${p.data.length}`);
+        all.set(prefix + name, { shape: p.shape, data });
+      }
+    }
+  }
+  const metadata = encodeMeta({ config: input.config, growth: input.growth, step: input.step, optimizerStep: o?.step, training: input.training, extra: input.metadata });
+  return { tensors: all, metadata };
+}
+
+/** One buffer; fine up to a few hundred MB. For bigger models use `encodeCheckpointChunks`. */
+export function encodeCheckpoint(input: CheckpointInput): Uint8Array {
+  const c = contents(input);
+  return writeSafetensors(c.tensors, c.metadata);
+}
+
+/** The same bytes as `encodeCheckpoint`, as header + one chunk per tensor (views, not copies). */
+export function encodeCheckpointChunks(input: CheckpointInput): Generator<Uint8Array> {
+  const c = contents(input);
+  return safetensorsChunks(c.tensors, c.metadata);
+}
+
+/** Decodes a checkpoint held in memory. */
+export function decodeCheckpoint(bytes: Uint8Array, options: DecodeOptions = {}): DecodedCheckpoint {
+  return finish(readSafetensors(bytes, { unsupported: 'skip' }), options);
+}
+
+/** Decodes a checkpoint from a random-access source (a File, a file handle), one tensor at a time. */
+export async function decodeCheckpointFrom(source: ByteSource, options: DecodeOptions = {}): Promise<DecodedCheckpoint> {
+  return finish(await readSafetensorsFrom(source, { unsupported: 'skip' }), options);
+}
+
+function finish(file: SafetensorsFile, options: DecodeOptions): DecodedCheckpoint {
+  const warnings = (file.skipped ?? []).map((n) => `tensor "${n}" left out: not a float32/float16/bfloat16 tensor`);
+  const model = new Map<string, NamedTensor>();
+  const moments = new Map<string, NamedTensor>();
+  for (const [n, t] of file.tensors) (isOptimizerTensor(n) ? moments : model).set(n, t);
+  const normal = normaliseKeys(model);
+  warnings.push(...normal.warnings);
+  const meta = decodeMeta(file.metadata, normal.tensors);
+  const decoded = assemble(normal.tensors, meta.config, meta.growth, options, warnings, 'safetensors');
+  decoded.step = meta.step;
+  decoded.training = meta.training;
+  decoded.metadata = meta.extra;
+  if (moments.size) decoded.optimizer = readMoments(moments, normal.tensors, meta.optimizerStep ?? meta.step ?? 0);
+  return decoded;
+}
+
+/**
+ * Shared tail of every loader: picks the config (the file's, else the caller's), growth (the file's, else
+ * read off the shapes), validates, and scans for NaN/Inf.
+ */
+export function assemble(
+  tensors: Map<string, NamedTensor>,
+  fileConfig: ModelConfig | undefined,
+  fileGrowth: GrowthState | undefined,
+  options: DecodeOptions,
+  warnings: string[],
+  format: DecodedCheckpoint['format'],
+): DecodedCheckpoint {
+  const config = fileConfig ?? (typeof options.config === 'function' ? options.config(tensors) : options.config);
+  let growth = fileGrowth;
+  if (!config) warnings.push('the file carries no model config: pass one (e.g. from the reference config file) to use it');
+  else {
+    growth ??= inferGrowth(tensors, config);
+    if (options.validate !== false) warnings.push(...validateTensors(tensors, config, growth, options.layout));
+  }
+  warnings.push(...checkFinite(tensors));
+  return { tensors, config, growth, warnings, metadata: {}, format };
+}
+
+function readMoments(moments: Map<string, NamedTensor>, model: Map<string, NamedTensor>, step: number): OptimizerState {
+  const m = new Map<string, Float32Array>();
+  const v = new Map<string, Float32Array>();
+  for (const [name, t] of moments) {
+    const [target, param] = name.startsWith(M_PREFIX) ? [m, name.slice(M_PREFIX.length)] : name.startsWith(V_PREFIX) ? [v, name.slice(V_PREFIX.length)] : [undefined, name];
+    if (!target) throw new FormatError('bad-metadata', `unknown optimizer tensor "${name}"`);
+    const p = model.get(param);
+    if (!p) throw new FormatError('missing-tensor', `optimizer tensor "${name}" has no model tensor "${param}"`);
+    if (p.data.length !== t.data.length) throw new FormatError('shape-mismatch', `optimizer tensor "${name}" has shape [${t.shape}], the parameter [${p.shape}]`);
+    target.set(param, t.data);
+  }
+  return { step, m, v };
+}
+
+/**
+ * A copy for the reference code: optimizer moments and training state removed; weights, config, growth and
+ * step kept (metadata strings are ignored by reference loaders).
+ */
+export function stripForReference(bytes: Uint8Array): Uint8Array {
+  const file = readSafetensors(bytes, { names: (n) => !isOptimizerTensor(n) });
+  const { optimizer_step: _o, training: _t, ...metadata } = file.metadata;
+  return writeSafetensors(file.tensors, metadata);
+}

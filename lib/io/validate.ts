@@ -1,0 +1,104 @@
+// Checks a reference-named state dict against a ModelConfig and growth state, and scans for NaN/Inf.
+import type { ModelConfig } from '../tokenformer/config';
+import type { GrowthState } from '../tokenformer/types';
+import { FormatError } from './errors';
+import type { NamedTensor } from './safetensors';
+
+export const EMBEDDING_NAME = 'sequential.0.word_embeddings.weight';
+/** Reference index of the final LayerNorm: embedding (0), a lambda (1), L blocks, a lambda, then the norm. */
+export const finalNormIndex = (c: ModelConfig) => c.numLayers + 3;
+
+export type PattentionSlot = 'query' | 'key' | 'value' | 'proj' | 'ffn';
+
+/** Growth-state prefix of one Pattention, e.g. `sequential.2.attention.query` or `sequential.2.mlp`. */
+export function pattentionPrefix(layer: number, slot: PattentionSlot): string {
+  return slot === 'ffn' ? `sequential.${layer + 2}.mlp` : `sequential.${layer + 2}.attention.${slot}`;
+}
+
+/** Every Pattention of a config with its token count before any growth. */
+export function pattentions(c: ModelConfig): { prefix: string; tokens: number }[] {
+  const out: { prefix: string; tokens: number }[] = [];
+  for (let i = 0; i < c.numLayers; i++) {
+    for (const slot of ['query', 'key', 'value'] as const) out.push({ prefix: pattentionPrefix(i, slot), tokens: c.qkvTokens });
+    out.push({ prefix: pattentionPrefix(i, 'proj'), tokens: c.projTokens });
+    out.push({ prefix: pattentionPrefix(i, 'ffn'), tokens: c.ffnTokens });
+  }
+  return out;
+}
+
+/** Reference tensor names and shapes of a TokenFormer; token counts come from `growth` where it names a Pattention. */
+export function expectedShapes(c: ModelConfig, growth: GrowthState = {}): Map<string, number[]> {
+  const H = c.hiddenSize;
+  const m = new Map<string, number[]>([[EMBEDDING_NAME, [c.vocabSize, H]]]);
+  for (const p of pattentions(c)) {
+    const n = growth[p.prefix]?.tokens ?? p.tokens;
+    m.set(`${p.prefix}.key_param_tokens`, [n, H]);
+    m.set(`${p.prefix}.value_param_tokens`, [n, H]);
+  }
+  m.set(`sequential.${finalNormIndex(c)}.norm.weight`, [H]);
+  m.set(`sequential.${finalNormIndex(c)}.norm.bias`, [H]);
+  return m;
+}
+
+/** Buffers the reference model keeps in its state dict that carry no weights (rebuilt from the config). */
+const IGNORED_BUFFER = /\.rotary_emb\.inv_freq$|\.attention\.(?:bias|masked_bias)$/;
+
+/** Names and shapes a model needs; lets the model code supply its own (e.g. the transformer baseline's). */
+export type Layout = (c: ModelConfig, growth: GrowthState) => Map<string, number[]>;
+
+/**
+ * Throws FormatError('missing-tensor' | 'shape-mismatch') naming the tensor (the first problem decides the
+ * code; the message lists up to five). Returns warnings for tensors the model does not use.
+ * Without a `layout`, the `transformer` baseline (no reference counterpart, its own names) is not checked.
+ */
+export function validateTensors(tensors: Map<string, NamedTensor>, c: ModelConfig, growth: GrowthState = {}, layout?: Layout): string[] {
+  if (!layout && c.arch !== 'tokenformer') return [`tensor names of the ${c.arch} baseline are not checked (no layout given)`];
+  const expected = layout ? layout(c, growth) : expectedShapes(c, growth);
+  const problems: { code: 'missing-tensor' | 'shape-mismatch'; msg: string }[] = [];
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (!t) problems.push({ code: 'missing-tensor', msg: `missing tensor "${name}" (expected shape [${shape}])` });
+    else if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      problems.push({ code: 'shape-mismatch', msg: `tensor "${name}" has shape [${t.shape}], expected [${shape}]` });
+    }
+  }
+  if (problems.length) {
+    const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
+    throw new FormatError(problems[0].code, problems.slice(0, 5).map((p) => p.msg).join('; ') + more);
+  }
+  const extra = [...tensors.keys()].filter((n) => !expected.has(n) && !IGNORED_BUFFER.test(n));
+  return extra.length ? [`${extra.length} tensor(s) not used by the model: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`] : [];
+}
+
+/**
+ * Growth state read off the tensor shapes, for files without `growth` metadata (e.g. reference checkpoints
+ * after incremental scaling). The reference recomputes the normalisation from n, so scaleTokens = tokens.
+ */
+export function inferGrowth(tensors: Map<string, NamedTensor>, c: ModelConfig): GrowthState {
+  const g: GrowthState = {};
+  if (c.arch !== 'tokenformer') return g;
+  for (const p of pattentions(c)) {
+    const k = tensors.get(`${p.prefix}.key_param_tokens`);
+    if (k && k.shape.length === 2) g[p.prefix] = { tokens: k.shape[0], scaleTokens: k.shape[0] };
+  }
+  return g;
+}
+
+/** One warning per tensor holding NaN or ±Inf (the engine refuses to train on them). */
+export function checkFinite(tensors: Map<string, NamedTensor>): string[] {
+  const warnings: string[] = [];
+  for (const [name, t] of tensors) {
+    let nan = 0;
+    let inf = 0;
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      if (v - v !== 0) {
+        if (v !== v) nan++;
+        else inf++;
+      }
+    }
+    if (nan || inf) warnings.push(`tensor "${name}" has ${nan} NaN and ${inf} infinite values out of ${d.length}`);
+  }
+  return warnings;
+}

@@ -1,0 +1,95 @@
+// Zip reader details the torch files do not exercise: zip64 records, CRC checks, lying sizes.
+import { zipSync } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { bytesSource } from './byte-source';
+import { FormatError } from './errors';
+import { crc32, readZipDirectory, readZipEntry } from './zip';
+
+/** A one-entry stored zip that uses zip64 fields for size, compressed size and offset. */
+function zip64(name: string, data: Uint8Array): Uint8Array {
+  const enc = new TextEncoder().encode(name);
+  const parts: number[] = [];
+  const u16 = (v: number) => {
+    parts.push(v & 0xff, (v >>> 8) & 0xff);
+  };
+  const u32 = (v: number) => {
+    u16(v & 0xffff);
+    u16(v >>> 16);
+  };
+  const u64 = (v: number) => {
+    u32(v);
+    u32(0);
+  };
+  const crc = crc32(data);
+  const local = [0x04034b50, 45, 0, 0, 0, 0, crc, data.length, data.length, enc.length, 0];
+  const localWidths = [4, 2, 2, 2, 2, 2, 4, 4, 4, 2, 2];
+  local.forEach((v, i) => (localWidths[i] === 4 ? u32(v) : u16(v)));
+  parts.push(...enc, ...data);
+  const cdStart = parts.length;
+  // Central entry: sizes and offset are 0xFFFFFFFF, the real values sit in the zip64 extra field (id 1).
+  const central = [0x02014b50, 45, 45, 0, 0, 0, 0, crc, 0xffffffff, 0xffffffff, enc.length, 28, 0, 0, 0, 0, 0xffffffff];
+  const centralWidths = [4, 2, 2, 2, 2, 2, 2, 4, 4, 4, 2, 2, 2, 2, 2, 4, 4];
+  central.forEach((v, i) => (centralWidths[i] === 4 ? u32(v) : u16(v)));
+  parts.push(...enc);
+  u16(1);
+  u16(24);
+  [data.length, data.length, 0].forEach(u64);
+  const cdSize = parts.length - cdStart;
+  const rec = parts.length;
+  u32(0x06064b50);
+  u64(44);
+  u16(45);
+  u16(45);
+  u32(0);
+  u32(0);
+  [1, 1, cdSize, cdStart].forEach(u64);
+  u32(0x07064b50);
+  u32(0);
+  u64(rec);
+  u32(1);
+  u32(0x06054b50);
+  [0, 0, 0xffff, 0xffff].forEach(u16);
+  u32(0xffffffff);
+  u32(0xffffffff);
+  u16(0);
+  return new Uint8Array(parts);
+}
+
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof FormatError) return e.code;
+    throw e;
+  }
+  return 'ok';
+}
+
+describe('zip', () => {
+  it('matches the standard CRC-32', () => {
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('reads zip64 directories', async () => {
+    const data = new TextEncoder().encode('hello zip64');
+    const src = bytesSource(zip64('a/b.bin', data));
+    const entries = await readZipDirectory(src);
+    const e = entries.get('a/b.bin')!;
+    expect(e).toMatchObject({ size: data.length, compressedSize: data.length, localOffset: 0 });
+    expect(await readZipEntry(src, e)).toEqual(data);
+  });
+
+  it('detects corrupted data by CRC and lying sizes before allocating', async () => {
+    const data = new Uint8Array(1000).fill(7);
+    const z = zipSync({ x: data }, { level: 6 });
+    const src = bytesSource(z);
+    const e = (await readZipDirectory(src)).get('x')!;
+    expect(await readZipEntry(src, e)).toEqual(data);
+    expect(await code(readZipEntry(src, { ...e, crc: e.crc ^ 1 }))).toBe('bad-zip');
+    expect(await code(readZipEntry(src, { ...e, size: 2 ** 40 }))).toBe('bad-zip');
+    expect(await code(readZipEntry(src, { ...e, size: 999 }))).toBe('bad-zip');
+    expect(await code(readZipEntry(src, { ...e, method: 12 }))).toBe('unsupported');
+    expect(await code(readZipEntry(src, { ...e, localOffset: 5 }))).toBe('bad-zip');
+    expect(await code(readZipDirectory(bytesSource(new Uint8Array(100))))).toBe('bad-zip');
+  });
+});
