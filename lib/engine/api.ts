@@ -1,6 +1,6 @@
 // The Engine API: one async interface, implemented in-process (Node, tests, CLI) and by the Web Worker client.
 import type { ModelConfig, PresetName } from '../tokenformer/config';
-import type { AttentionMaps, GrowOptions, GrowthEvent } from '../tokenformer/types';
+import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
 import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, TrainOptions } from './types';
 
 export interface ModelSpec {
@@ -26,10 +26,28 @@ export interface TrainSummary {
   elapsedMs: number;
 }
 
-/** Token-to-parameter usage over a validation batch (see the attention-maps docs). */
+/** One place in the data that weights a parameter token strongly (a "max-activating" context). */
+export interface TokenContext {
+  /** The text around the position, with the position's byte at `focus`. */
+  text: string;
+  focus: number;
+  weight: number;
+}
+
+export interface PattentionUsage {
+  /** Mean normalised weight of each parameter token over all positions, [n]. */
+  mean: Float32Array;
+  /** How many positions have the token in their top-k, [n]; 0 means "dead". */
+  topkHits: Int32Array;
+  /** Per parameter token, the contexts that weight it most (strongest first). */
+  contexts: TokenContext[][];
+}
+
+/** Token-to-parameter usage over held-out windows, per layer and Pattention kind. */
 export interface UsageStats {
-  /** Per layer, per Pattention kind: mean normalised weight of each parameter token. */
-  layers: Record<string, Float32Array>[];
+  positions: number;
+  k: number;
+  layers: Record<PattentionKind, PattentionUsage>[];
 }
 
 export interface EngineApi {
@@ -48,6 +66,8 @@ export interface EngineApi {
   evaluate(opts?: { split?: 'val' | 'test'; batches?: number; batchSize?: number; seqLen?: number }): Promise<EvalResult>;
   generate(opts: GenerateOptions): Promise<{ text: string; ids: number[] }>;
   attention(text: string): Promise<AttentionMaps>;
+  /** Usage of parameter tokens over `windows` held-out windows (top-k with `k`, `contexts` kept per token). */
+  usage(opts?: { windows?: number; seqLen?: number; k?: number; contexts?: number }): Promise<UsageStats>;
   saveCheckpoint(opts?: { includeOptimizer?: boolean }): Promise<Uint8Array>;
   loadCheckpoint(bytes: Uint8Array, filename?: string): Promise<ModelInfo>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;

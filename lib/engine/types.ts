@@ -1,6 +1,7 @@
 // The engine's public contract: plain data only (typed arrays, numbers, strings), so every value can cross a
 // Web Worker boundary by structured clone. The same Engine class runs in-process in Node (CLI, tests, bench).
 import type { ModelConfig, NormActivation, PresetName } from '../tokenformer/config';
+import type { CorpusSpec } from '../data';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -25,11 +26,9 @@ export interface ModelInfo {
   step: number;
 }
 
-export type DataSpec =
-  | { kind: 'synthetic'; task: SyntheticTask; seed?: number; examples?: number }
-  | { kind: 'text'; name: string; bytes: Uint8Array }
-  | { kind: 'enwik8'; name: string; bytes: Uint8Array };
-export type SyntheticTask = 'copy' | 'reverse' | 'sort' | 'modadd' | 'brackets' | 'mix';
+/** Where training data comes from: synthetic tasks, a text file, or enwik8 (zip or raw). */
+export type DataSpec = CorpusSpec;
+export type { SyntheticTask } from '../data';
 
 export interface DataInfo {
   name: string;

@@ -1,0 +1,42 @@
+// A terminal progress bar on stderr (redrawn in place on a TTY, a line every 10% otherwise) with rate and ETA.
+
+export interface ProgressBar {
+  update(done: number, extra?: string): void;
+  finish(extra?: string): void;
+}
+
+const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`);
+
+export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
+  const t0 = Date.now();
+  const tty = !!stream.isTTY;
+  let lastDecile = -1;
+  let lastDraw = 0;
+  const line = (done: number, extra = '') => {
+    const frac = total > 0 ? Math.min(1, done / total) : 0;
+    const width = 30;
+    const filled = Math.round(frac * width);
+    const elapsed = (Date.now() - t0) / 1000;
+    const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : Infinity;
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total} eta ${fmtTime(eta)}${extra ? ' ' + extra : ''}`;
+  };
+  return {
+    update(done, extra) {
+      if (tty) {
+        if (Date.now() - lastDraw < 80) return;
+        lastDraw = Date.now();
+        stream.write(`\r${line(done, extra)}\x1b[K`);
+      } else {
+        const decile = Math.floor((total > 0 ? done / total : 0) * 10);
+        if (decile !== lastDecile) {
+          lastDecile = decile;
+          stream.write(line(done, extra) + '\n');
+        }
+      }
+    },
+    finish(extra) {
+      const l = line(total, extra ? `${extra} (${fmtTime((Date.now() - t0) / 1000)})` : `(${fmtTime((Date.now() - t0) / 1000)})`);
+      stream.write(tty ? `\r${l}\x1b[K\n` : l + '\n');
+    },
+  };
+}

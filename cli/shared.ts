@@ -1,0 +1,79 @@
+// Helpers the CLI commands share: an in-process engine, reading checkpoints/configs/data from disk, writing files.
+import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { basename, dirname, extname } from 'node:path';
+import { SYNTHETIC_TASKS, type SyntheticTask } from '../lib/data';
+import { readBytes } from '../lib/data/node/files';
+import { defaultCacheDir } from '../lib/data/node/download';
+import { Engine } from '../lib/engine/engine';
+import { isBackendName } from '../lib/engine/backend';
+import type { DataSpec } from '../lib/engine/types';
+import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
+import { NORM_ACTIVATIONS, type NormActivation } from '../lib/tokenformer/config';
+import { UsageError } from './args';
+import { progressBar } from './progress';
+
+export async function openEngine(backend: unknown = 'wasm'): Promise<Engine> {
+  if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`unknown backend "${String(backend)}" (wasm or cpu in Node)`);
+  const engine = new Engine();
+  const info = await engine.init({ backend });
+  if (info.backend !== backend) process.stderr.write(`note: using ${info.backend} (${info.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')})\n`);
+  return engine;
+}
+
+export async function readConfigFiles(spec: unknown): Promise<Record<string, unknown> | undefined> {
+  if (typeof spec !== 'string') return undefined;
+  const files = spec.split(',').filter(Boolean);
+  const records = await Promise.all(files.map(async (f) => readReferenceConfig(await readFile(f, 'utf8'), basename(f))));
+  return mergeReferenceConfigs(records);
+}
+
+export function normOverride(norm: unknown): { norm?: NormActivation } {
+  if (norm === undefined) return {};
+  if (!NORM_ACTIVATIONS.includes(norm as NormActivation)) throw new UsageError(`--norm must be one of ${NORM_ACTIVATIONS.join(', ')}`);
+  return { norm: norm as NormActivation };
+}
+
+/** Loads a checkpoint file (.safetensors, .bin, .pt) into the engine. */
+export async function loadCheckpointFile(engine: Engine, path: string, configSpec?: unknown, norm?: unknown) {
+  const bytes = await readBytes(path);
+  return engine.loadCheckpoint(bytes, basename(path), { referenceConfig: await readConfigFiles(configSpec), overrides: normOverride(norm) });
+}
+
+export async function writeOutput(path: string, data: Uint8Array | string) {
+  await mkdir(dirname(path) || '.', { recursive: true });
+  await writeFile(path, data);
+}
+
+/**
+ * Data spec from the command line: a synthetic task name (`copy`, `synthetic:sort`), `enwik8` (the cached
+ * download), a `.zip` or a file named enwik8 (enwik8 import), or any other file (text, split 90/5/5).
+ */
+export async function readDataSpec(spec: string, opts: { seed?: number; maxBytes?: number } = {}): Promise<DataSpec> {
+  const task = spec.replace(/^synthetic:/, '');
+  if ((SYNTHETIC_TASKS as readonly string[]).includes(task)) return { kind: 'synthetic', task: task as SyntheticTask, seed: opts.seed ?? 0 };
+  if (spec === 'enwik8') {
+    const path = `${defaultCacheDir()}/enwik8.zip`;
+    const bytes = await readBytes(path).catch(() => {
+      throw new UsageError(`enwik8 is not in the cache (${path}): run \`npm run -s tokenformer -- data enwik8\` first, or pass --data path/to/enwik8.zip`);
+    });
+    return { kind: 'enwik8', name: 'enwik8', bytes, maxBytes: opts.maxBytes };
+  }
+  const bytes = await readBytes(spec).catch((e: Error) => {
+    throw new UsageError(`cannot read data file ${spec}: ${e.message} (or use a synthetic task: ${SYNTHETIC_TASKS.join(', ')})`);
+  });
+  const name = basename(spec);
+  if (extname(spec) === '.zip' || name.startsWith('enwik8')) return { kind: 'enwik8', name, bytes, maxBytes: opts.maxBytes, partial: opts.maxBytes !== undefined };
+  return { kind: 'text', name, bytes };
+}
+
+/** Data loading with a progress bar for the long imports (enwik8). */
+export async function loadDataWithProgress(engine: Engine, spec: DataSpec) {
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const info = await engine.loadData(spec, (p) => {
+    if (!p.total) return;
+    bar ??= progressBar(p.label, p.total);
+    bar.update(p.done);
+  });
+  (bar as ReturnType<typeof progressBar> | null)?.finish();
+  return info;
+}

@@ -1,0 +1,71 @@
+// Page side of the worker protocol: starts the engine worker and wraps it as an EngineApi (browser only).
+import * as Comlink from 'comlink';
+import type { EngineApi } from './api';
+import type { Engine } from './engine';
+import type { BackendInfo, BackendName } from './types';
+
+export interface EngineConnection {
+  api: EngineApi;
+  info: BackendInfo;
+  /** Ends the worker at once (all tensors go with it). */
+  terminate(): void;
+  /** Called once if the worker dies or the GPU device is lost. */
+  onCrash(cb: (message: string) => void): void;
+}
+
+export async function connectEngine(opts: { backend?: BackendName } = {}): Promise<EngineConnection> {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'tokenformer-engine' });
+  const remote = Comlink.wrap<Engine>(worker);
+  const crashCallbacks: ((message: string) => void)[] = [];
+  let crashed: string | null = null;
+  const crash = (message: string) => {
+    if (crashed) return;
+    crashed = message;
+    crashCallbacks.forEach((cb) => cb(message));
+  };
+  worker.addEventListener('error', (e) => crash(`engine worker crashed: ${e.message || 'unknown error'}`));
+  worker.addEventListener('message', (e: MessageEvent) => {
+    if (e.data && e.data.__engineEvent === 'fatal') crash(String(e.data.message));
+  });
+
+  // Callbacks must be proxied to cross the boundary; everything else is plain data.
+  const api: EngineApi = {
+    init: (o) => remote.init(o),
+    createModel: (s) => remote.createModel(s),
+    modelInfo: () => remote.modelInfo(),
+    loadData: (spec, onProgress) => remote.loadData(spec, onProgress ? Comlink.proxy(onProgress) : undefined),
+    train: (o, onMetrics) => remote.train(o, Comlink.proxy(onMetrics)),
+    pause: () => remote.pause(),
+    resume: () => remote.resume(),
+    stop: () => remote.stop(),
+    grow: (o) => remote.grow(o),
+    evaluate: (o) => remote.evaluate(o),
+    generate: (o) => remote.generate(o),
+    attention: (t) => remote.attention(t),
+    usage: (o) => remote.usage(o),
+    saveCheckpoint: (o) => remote.saveCheckpoint(o),
+    loadCheckpoint: (bytes, name) => remote.loadCheckpoint(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), name),
+    memory: () => remote.memory(),
+    state: () => remote.state(),
+    dispose: () => remote.dispose(),
+  };
+  let info: BackendInfo;
+  try {
+    info = await api.init({ backend: opts.backend });
+  } catch (e) {
+    worker.terminate();
+    throw e;
+  }
+  return {
+    api,
+    info,
+    terminate: () => {
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+    onCrash: (cb) => {
+      crashCallbacks.push(cb);
+      if (crashed) cb(crashed);
+    },
+  };
+}

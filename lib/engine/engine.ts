@@ -1,0 +1,240 @@
+// The Engine: model + optimizer + data + run loop behind the EngineApi, the same code in Node and in the worker.
+import * as tf from '@tensorflow/tfjs-core';
+import { preset, validateConfig, type ModelConfig } from '../tokenformer/config';
+import type { AttentionMaps, GrowOptions, GrowthEvent } from '../tokenformer/types';
+import type { EngineApi, EngineState, ModelSpec, Progress, TrainSummary, UsageStats } from './api';
+import { selectBackend } from './backend';
+import { buildCorpus, type Corpus } from './data';
+import { Trainer } from './trainer';
+import { computeUsage } from './usage';
+import { decode, encode } from '../data';
+import { loadAnyCheckpoint, encodeCheckpoint } from '../io';
+import { createModel, modelFromTensors, type LanguageModel } from '../tokenformer/model';
+import { generate as sample } from '../train/sample';
+import { evaluateOn, modelLayout } from './glue';
+import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, TrainOptions } from './types';
+
+export interface EngineOptions {
+  wasmPath?: string;
+  /** Unrecoverable faults outside any call (e.g. the GPU device was lost). */
+  onFatal?: (message: string) => void;
+}
+
+export class EngineError extends Error {
+  override name = 'EngineError';
+}
+
+export class Engine implements EngineApi {
+  private backendInfo: BackendInfo | null = null;
+  private model: LanguageModel | null = null;
+  private corpus: Corpus | null = null;
+  private trainer: Trainer | null = null;
+  private busy = false;
+  private nonFinite: string[] = [];
+
+  constructor(private readonly opts: EngineOptions = {}) {}
+
+  async init(o: { backend?: BackendName } = {}): Promise<BackendInfo> {
+    this.backendInfo = await selectBackend({ backend: o.backend, wasmPath: this.opts.wasmPath });
+    if (this.backendInfo.backend === 'webgpu') {
+      const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
+      device?.lost?.then((info) => this.opts.onFatal?.(`GPU device lost: ${info.message || 'no reason given'}`));
+    }
+    return this.backendInfo;
+  }
+
+  private async ensureBackend() {
+    if (!this.backendInfo) await this.init();
+  }
+
+  private requireModel(): LanguageModel {
+    if (!this.model) throw new EngineError('no model yet: create one (lab.model / createModel) or load a checkpoint first');
+    return this.model;
+  }
+
+  private requireIdle(what: string) {
+    if (this.trainer?.running) throw new EngineError(`cannot ${what} while training; stop or pause first`);
+    if (this.busy) throw new EngineError(`cannot ${what}: the engine is busy`);
+  }
+
+  private setModel(model: LanguageModel, step = 0) {
+    this.trainer?.dispose();
+    this.model?.dispose();
+    this.model = model;
+    this.trainer = new Trainer(model, step);
+  }
+
+  async createModel(spec: ModelSpec): Promise<ModelInfo> {
+    await this.ensureBackend();
+    this.requireIdle('create a model');
+    const config: ModelConfig = validateConfig({ ...preset(spec.preset ?? 'tiny'), ...spec.config });
+    this.nonFinite = [];
+    this.setModel(createModel(config, { seed: spec.seed ?? 0 }));
+    return this.info();
+  }
+
+  async modelInfo(): Promise<ModelInfo | null> {
+    return this.model ? this.info() : null;
+  }
+
+  private info(): ModelInfo {
+    const m = this.requireModel();
+    return {
+      config: m.config,
+      params: m.paramCount(),
+      flopsPerToken: m.flopsPerToken(m.config.maxSeqLen),
+      growth: structuredClone(m.growth),
+      step: this.trainer?.step ?? 0,
+    };
+  }
+
+  async loadData(spec: DataSpec, onProgress?: (p: Progress) => void): Promise<DataInfo> {
+    this.requireIdle('load data');
+    this.corpus = await buildCorpus(spec, onProgress);
+    const c = this.corpus;
+    return {
+      name: c.name,
+      trainBytes: c.train.length,
+      valBytes: c.val.length,
+      testBytes: c.test.length,
+      sample: decode(c.train.subarray(0, 200)).replace(/\ufffd{1,3}$/, ''),
+    };
+  }
+
+  private requireCorpus(): Corpus {
+    if (!this.corpus) throw new EngineError('no data loaded: call loadData (lab.data) first');
+    return this.corpus;
+  }
+
+  async train(o: TrainOptions, onMetrics: (m: Metrics) => void): Promise<TrainSummary> {
+    // No await before the trainer starts: state() reads 'training' as soon as train() is called.
+    this.requireModel();
+    const corpus = this.requireCorpus();
+    if (this.nonFinite.length) throw new EngineError(`refusing to train: the loaded weights hold NaN or Inf (${this.nonFinite.slice(0, 3).join('; ')})`);
+    this.requireIdle('start training');
+    return this.trainer!.run(o, corpus, onMetrics);
+  }
+
+  async pause() {
+    this.trainer?.pause();
+  }
+
+  async resume() {
+    this.trainer?.resume();
+  }
+
+  async stop() {
+    this.trainer?.stop();
+  }
+
+  async grow(o: GrowOptions): Promise<GrowthEvent> {
+    this.requireModel();
+    return this.trainer!.grow(o);
+  }
+
+  async evaluate(o: { split?: 'val' | 'test'; batches?: number; batchSize?: number; seqLen?: number } = {}): Promise<EvalResult> {
+    const model = this.requireModel();
+    const corpus = this.requireCorpus();
+    const data = o.split === 'test' ? corpus.test : corpus.val;
+    return evaluateOn(model, data, { batches: o.batches ?? 8, batchSize: o.batchSize ?? 8, seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen) });
+  }
+
+  async generate(o: GenerateOptions): Promise<{ text: string; ids: number[] }> {
+    const model = this.requireModel();
+    this.requireIdle('generate');
+    this.busy = true;
+    try {
+      const prompt = Array.from(encode(o.prompt));
+      // An empty prompt starts from a newline, the most neutral byte in text corpora.
+      const ids = sample(model, prompt.length ? prompt : [10], { maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topK: o.topK, seed: o.seed ?? 0 });
+      return { text: decode(Uint8Array.from(ids)), ids };
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Logits [B, T, V] (row-major) and the fixtures' loss for a batch of equal-length id rows. */
+  async logits(ids: number[][]): Promise<{ logits: Float32Array; shape: [number, number, number]; loss: number }> {
+    const model = this.requireModel();
+    const B = ids.length;
+    const T = ids[0]?.length ?? 0;
+    if (!B || !T || ids.some((r) => r.length !== T)) throw new EngineError('ids must be a non-empty [B][T] array of equal-length rows');
+    const V = model.config.vocabSize;
+    for (const row of ids) for (const id of row) if (!Number.isInteger(id) || id < 0 || id >= V) throw new EngineError(`token id ${id} is outside the vocabulary [0, ${V})`);
+    if (T > model.config.maxSeqLen) throw new EngineError(`sequence length ${T} exceeds the model's context ${model.config.maxSeqLen}`);
+    const x = tf.tensor2d(ids.flat(), [B, T], 'int32'); // [B, T]
+    try {
+      const logits = model.logits(x); // [B, T, V]
+      const loss = T > 1 ? model.loss(x) : null;
+      const out = { logits: (await logits.data()) as Float32Array, shape: [B, T, V] as [number, number, number], loss: loss ? (await loss.data())[0] : NaN };
+      tf.dispose(loss ? [logits, loss] : [logits]);
+      return out;
+    } finally {
+      x.dispose();
+    }
+  }
+
+  async attention(text: string): Promise<AttentionMaps> {
+    const model = this.requireModel();
+    const ids = Array.from(encode(text)).slice(0, model.config.maxSeqLen);
+    if (ids.length === 0) throw new EngineError('attention needs a non-empty text');
+    return model.attentionMaps(ids);
+  }
+
+  async usage(o: { windows?: number; seqLen?: number; k?: number; contexts?: number } = {}): Promise<UsageStats> {
+    const model = this.requireModel();
+    const corpus = this.requireCorpus();
+    return computeUsage(model, corpus.val.length >= 2 ? corpus.val : corpus.train, o);
+  }
+
+  async saveCheckpoint(o: { includeOptimizer?: boolean } = {}): Promise<Uint8Array> {
+    const model = this.requireModel();
+    return encodeCheckpoint({
+      tensors: model.toTensors(),
+      config: model.config,
+      growth: model.growth,
+      step: this.trainer?.step ?? 0,
+      optimizer: o.includeOptimizer ? this.trainer?.optimizerState() : undefined,
+      layout: modelLayout,
+    });
+  }
+
+  /**
+   * Loads any checkpoint (ours, reference safetensors or PyTorch .bin). `referenceConfig` (GPT-NeoX names) is used
+   * when the file carries no config; `overrides` change the loaded config (e.g. the norm).
+   */
+  async loadCheckpoint(bytes: Uint8Array, filename = 'checkpoint.safetensors', o: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig> } = {}): Promise<ModelInfo> {
+    await this.ensureBackend();
+    this.requireIdle('load a checkpoint');
+    const ck = await loadAnyCheckpoint(bytes, filename, { referenceConfig: o.referenceConfig, layout: modelLayout });
+    if (!ck.config) throw new EngineError(`${filename} carries no model config: pass one (a reference config.json or .yml)`);
+    const model = modelFromTensors(validateConfig({ ...ck.config, ...o.overrides }), ck.tensors, ck.growth);
+    this.nonFinite = ck.warnings.filter((w) => /nan|inf|non-finite/i.test(w));
+    this.setModel(model, ck.step ?? 0);
+    if (ck.optimizer) this.trainer!.restoreOptimizer(ck.optimizer);
+    return this.info();
+  }
+
+  async memory() {
+    const m = tf.memory();
+    return { numTensors: m.numTensors, numBytes: m.numBytes };
+  }
+
+  async state(): Promise<EngineState> {
+    if (this.trainer?.running) return this.trainer.paused ? 'paused' : 'training';
+    return this.busy ? 'busy' : 'idle';
+  }
+
+  /** The growth events of this model so far (for the run record). */
+  growthHistory(): GrowthEvent[] {
+    return this.trainer?.growthEvents.slice() ?? [];
+  }
+
+  async dispose() {
+    this.trainer?.stop();
+    this.trainer?.dispose();
+    this.model?.dispose();
+    this.trainer = null;
+    this.model = null;
+  }
+}

@@ -1,0 +1,100 @@
+// Parameter-token usage over held-out windows: mean weight, top-k hits ("dead" tokens) and max-activating contexts.
+import type { PattentionKind } from '../tokenformer/types';
+import type { PattentionUsage, TokenContext, UsageStats } from './api';
+import { byteLabel } from '../data';
+import type { LanguageModel } from '../tokenformer/model';
+
+const KINDS: PattentionKind[] = ['query', 'key', 'value', 'proj', 'ffn'];
+
+interface Acc {
+  sum: Float64Array;
+  hits: Int32Array;
+  /** Per token: best (weight, window, position) triples, strongest first, at most `keep`. */
+  best: { w: number; win: number; pos: number }[][];
+}
+
+function pushBest(list: { w: number; win: number; pos: number }[], item: { w: number; win: number; pos: number }, keep: number) {
+  if (list.length === keep && item.w <= list[keep - 1].w) return;
+  let i = list.length;
+  while (i > 0 && list[i - 1].w < item.w) i--;
+  list.splice(i, 0, item);
+  if (list.length > keep) list.pop();
+}
+
+/** Indices of the k largest entries of row r of a [rows, n] matrix. */
+export function topKOfRow(w: Float32Array, r: number, n: number, k: number): number[] {
+  const idx: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const v = w[r * n + j];
+    if (idx.length < k || v > w[r * n + idx[idx.length - 1]]) {
+      let i = Math.min(idx.length, k - 1);
+      if (idx.length < k) idx.push(j);
+      while (i > 0 && w[r * n + idx[i - 1]] < v) {
+        idx[i] = idx[i - 1];
+        i--;
+      }
+      idx[i] = j;
+    }
+  }
+  return idx;
+}
+
+export function computeUsage(model: LanguageModel, data: Uint8Array, o: { windows?: number; seqLen?: number; k?: number; contexts?: number } = {}): UsageStats {
+  const seqLen = Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen, data.length);
+  const windows = Math.max(1, o.windows ?? 4);
+  const k = Math.max(1, o.k ?? 4);
+  const keep = Math.max(1, o.contexts ?? 5);
+  const starts: number[] = [];
+  const span = Math.max(0, data.length - seqLen);
+  for (let i = 0; i < windows; i++) starts.push(Math.floor((span * i) / Math.max(1, windows - 1)));
+  let accs: Record<PattentionKind, Acc>[] | null = null as Record<PattentionKind, Acc>[] | null;
+  let positions = 0;
+  for (const start of starts) {
+    const ids = Array.from(data.subarray(start, start + seqLen));
+    const maps = model.attentionMaps(ids);
+    accs ??= maps.layers.map((l) =>
+      Object.fromEntries(KINDS.map((kind) => {
+        const n = l.pattention[kind].n;
+        const acc: Acc = { sum: new Float64Array(n), hits: new Int32Array(n), best: Array.from({ length: n }, () => []) };
+        return [kind, acc];
+      })) as unknown as Record<PattentionKind, Acc>,
+    );
+    maps.layers.forEach((layer, li) => {
+      for (const kind of KINDS) {
+        const { n, weights } = layer.pattention[kind];
+        const acc = accs![li][kind];
+        for (let t = 0; t < ids.length; t++) {
+          for (let j = 0; j < n; j++) {
+            const w = weights[t * n + j];
+            acc.sum[j] += w;
+            pushBest(acc.best[j], { w, win: start, pos: t }, keep);
+          }
+          for (const j of topKOfRow(weights, t, n, Math.min(k, n))) acc.hits[j]++;
+        }
+      }
+    });
+    positions += ids.length;
+  }
+  // Byte labels make every byte visible; `focus` is the character index where the position's label starts.
+  const context = (start: number, pos: number): TokenContext => {
+    const from = Math.max(0, start + pos - 32);
+    const to = Math.min(data.length, start + pos + 9);
+    const labels = Array.from(data.subarray(from, to), byteLabel);
+    return { text: labels.join(''), focus: labels.slice(0, start + pos - from).join('').length, weight: 0 };
+  };
+  return {
+    positions,
+    k,
+    layers: accs!.map((layer) =>
+      Object.fromEntries(KINDS.map((kind) => {
+        const a = layer[kind];
+        const u: PattentionUsage = {
+          mean: Float32Array.from(a.sum, (s) => s / positions),
+          topkHits: a.hits,
+          contexts: a.best.map((list) => list.map((b) => ({ ...context(b.win, b.pos), weight: b.w }))),
+        };
+        return [kind, u];
+      })) as Record<PattentionKind, PattentionUsage>,
+    ),
+  };
+}
