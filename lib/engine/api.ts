@@ -1,10 +1,12 @@
 // The Engine API: one async interface, implemented in-process (Node, tests, CLI) and by the Web Worker client.
 import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
-import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, TrainOptions } from './types';
+import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface ModelSpec {
   preset?: PresetName;
+  /** Name of the run this model's training is recorded under (default: preset and arch). */
+  name?: string;
   /** Overrides on top of the preset (e.g. `{ arch: 'transformer' }`, `{ norm: 'softmax' }`). */
   config?: Partial<ModelConfig>;
   seed?: number;
@@ -66,11 +68,15 @@ export interface EngineApi {
   evaluate(opts?: { split?: 'val' | 'test'; batches?: number; batchSize?: number; seqLen?: number }): Promise<EvalResult>;
   generate(opts: GenerateOptions): Promise<{ text: string; ids: number[] }>;
   attention(text: string): Promise<AttentionMaps>;
+  /** Logits [B, T, V] (row-major) and the mean next-token loss for equal-length rows of token ids. */
+  logits(ids: number[][]): Promise<{ logits: Float32Array; shape: [number, number, number]; loss: number }>;
   /** Usage of parameter tokens over `windows` held-out windows (top-k with `k`, `contexts` kept per token). */
   usage(opts?: { windows?: number; seqLen?: number; k?: number; contexts?: number }): Promise<UsageStats>;
   saveCheckpoint(opts?: { includeOptimizer?: boolean }): Promise<Uint8Array>;
-  loadCheckpoint(bytes: Uint8Array, filename?: string): Promise<ModelInfo>;
+  loadCheckpoint(bytes: Uint8Array, filename?: string, opts?: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string }): Promise<ModelInfo>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
+  /** Every model's training history in this engine (config, growth events, metrics), oldest first. */
+  runs(): Promise<RunRecord[]>;
   state(): Promise<EngineState>;
   dispose(): Promise<void>;
 }

@@ -44,8 +44,10 @@ export async function connectEngine(opts: { backend?: BackendName } = {}): Promi
     attention: (t) => remote.attention(t),
     usage: (o) => remote.usage(o),
     saveCheckpoint: (o) => remote.saveCheckpoint(o),
-    loadCheckpoint: (bytes, name) => remote.loadCheckpoint(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), name),
+    loadCheckpoint: (bytes, name, o) => remote.loadCheckpoint(bytes, name, o),
     memory: () => remote.memory(),
+    runs: () => remote.runs(),
+    logits: (ids) => remote.logits(ids),
     state: () => remote.state(),
     dispose: () => remote.dispose(),
   };

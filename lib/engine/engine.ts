@@ -12,7 +12,7 @@ import { loadAnyCheckpoint, encodeCheckpoint } from '../io';
 import { createModel, modelFromTensors, type LanguageModel } from '../tokenformer/model';
 import { generate as sample } from '../train/sample';
 import { evaluateOn, modelLayout } from './glue';
-import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, TrainOptions } from './types';
+import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface EngineOptions {
   wasmPath?: string;
@@ -31,6 +31,7 @@ export class Engine implements EngineApi {
   private trainer: Trainer | null = null;
   private busy = false;
   private nonFinite: string[] = [];
+  private readonly runRecords: RunRecord[] = [];
 
   constructor(private readonly opts: EngineOptions = {}) {}
 
@@ -57,11 +58,26 @@ export class Engine implements EngineApi {
     if (this.busy) throw new EngineError(`cannot ${what}: the engine is busy`);
   }
 
-  private setModel(model: LanguageModel, step = 0) {
+  private setModel(model: LanguageModel, step: number, name: string) {
     this.trainer?.dispose();
     this.model?.dispose();
     this.model = model;
     this.trainer = new Trainer(model, step);
+    const c = model.config;
+    const n = this.runRecords.filter((r) => r.name === name || r.name.startsWith(`${name} #`)).length;
+    this.runRecords.push({
+      id: `run-${this.runRecords.length + 1}`,
+      name: n ? `${name} #${n + 1}` : name,
+      config: { ...c, params: model.paramCount() },
+      params: model.paramCount(),
+      growth: [],
+      metrics: [],
+      startedAt: Date.now(),
+    });
+  }
+
+  private get currentRun(): RunRecord | undefined {
+    return this.runRecords[this.runRecords.length - 1];
   }
 
   async createModel(spec: ModelSpec): Promise<ModelInfo> {
@@ -69,7 +85,7 @@ export class Engine implements EngineApi {
     this.requireIdle('create a model');
     const config: ModelConfig = validateConfig({ ...preset(spec.preset ?? 'tiny'), ...spec.config });
     this.nonFinite = [];
-    this.setModel(createModel(config, { seed: spec.seed ?? 0 }));
+    this.setModel(createModel(config, { seed: spec.seed ?? 0 }), 0, spec.name ?? `${spec.preset ?? 'tiny'} ${config.arch}`);
     return this.info();
   }
 
@@ -112,7 +128,12 @@ export class Engine implements EngineApi {
     const corpus = this.requireCorpus();
     if (this.nonFinite.length) throw new EngineError(`refusing to train: the loaded weights hold NaN or Inf (${this.nonFinite.slice(0, 3).join('; ')})`);
     this.requireIdle('start training');
-    return this.trainer!.run(o, corpus, onMetrics);
+    const run = this.currentRun!;
+    return this.trainer!.run(o, corpus, (m) => {
+      run.metrics.push(m);
+      if (m.growth) run.growth.push(m.growth);
+      onMetrics(m);
+    });
   }
 
   async pause() {
@@ -129,7 +150,15 @@ export class Engine implements EngineApi {
 
   async grow(o: GrowOptions): Promise<GrowthEvent> {
     this.requireModel();
-    return this.trainer!.grow(o);
+    const training = this.trainer!.running;
+    const event = await this.trainer!.grow(o);
+    // During a run the event reaches the record with the next metrics; an idle growth is recorded here.
+    if (!training) this.currentRun?.growth.push(event);
+    return event;
+  }
+
+  async runs(): Promise<RunRecord[]> {
+    return structuredClone(this.runRecords);
   }
 
   async evaluate(o: { split?: 'val' | 'test'; batches?: number; batchSize?: number; seqLen?: number } = {}): Promise<EvalResult> {
@@ -203,14 +232,14 @@ export class Engine implements EngineApi {
    * Loads any checkpoint (ours, reference safetensors or PyTorch .bin). `referenceConfig` (GPT-NeoX names) is used
    * when the file carries no config; `overrides` change the loaded config (e.g. the norm).
    */
-  async loadCheckpoint(bytes: Uint8Array, filename = 'checkpoint.safetensors', o: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig> } = {}): Promise<ModelInfo> {
+  async loadCheckpoint(bytes: Uint8Array, filename = 'checkpoint.safetensors', o: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string } = {}): Promise<ModelInfo> {
     await this.ensureBackend();
     this.requireIdle('load a checkpoint');
     const ck = await loadAnyCheckpoint(bytes, filename, { referenceConfig: o.referenceConfig, layout: modelLayout });
     if (!ck.config) throw new EngineError(`${filename} carries no model config: pass one (a reference config.json or .yml)`);
     const model = modelFromTensors(validateConfig({ ...ck.config, ...o.overrides }), ck.tensors, ck.growth);
     this.nonFinite = ck.warnings.filter((w) => /nan|inf|non-finite/i.test(w));
-    this.setModel(model, ck.step ?? 0);
+    this.setModel(model, ck.step ?? 0, o.name ?? filename.replace(/\.(safetensors|bin|pt)$/, ''));
     if (ck.optimizer) this.trainer!.restoreOptimizer(ck.optimizer);
     return this.info();
   }

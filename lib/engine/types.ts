@@ -93,3 +93,15 @@ export interface GenerateOptions {
 
 export type NormName = NormActivation;
 export type { ModelConfig, PresetName };
+
+/** One training history: the model's config, its growth events and every metrics update, for comparing runs. */
+export interface RunRecord {
+  id: string;
+  name: string;
+  config: Record<string, unknown>;
+  /** Parameter count when the run started. */
+  params: number;
+  growth: GrowthEvent[];
+  metrics: Metrics[];
+  startedAt: number;
+}

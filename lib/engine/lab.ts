@@ -1,0 +1,185 @@
+// The `lab` object notebook cells use: a friendly, documented layer over the EngineApi (works in Node too).
+import { PRESETS, type ModelConfig, type PresetName } from '../tokenformer/config';
+import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
+import type { CheckpointStore, StoredCheckpointInfo } from '../io/checkpoint-store';
+import { SYNTHETIC_TASKS, type SyntheticTask } from '../data';
+import type { EngineApi, ModelSpec, Progress, TrainSummary } from './api';
+import type { BackendInfo, DataInfo, DataSpec, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
+
+/** Something that says "stop": a cell's invalidation promise or an AbortSignal. */
+export type StopSignal = PromiseLike<unknown> | AbortSignal;
+
+export interface LabTrainOptions extends TrainOptions {
+  /** Stop training when this fires (pass the cell's `invalidation`). */
+  signal?: StopSignal;
+  /** Save a checkpoint to the store under `autosave` every this many steps and at the end (0: never). */
+  checkpointEvery?: number;
+}
+
+/** A training run in progress: iterate it for metrics (`for await (const m of run)`), or await `done`. */
+export interface TrainRun extends AsyncIterable<Metrics> {
+  readonly metrics: Metrics[];
+  readonly done: Promise<TrainSummary>;
+  stop(): Promise<void>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+}
+
+export const AUTOSAVE = 'autosave';
+
+function onStop(signal: StopSignal | undefined, fn: () => void) {
+  if (!signal) return;
+  if ('aborted' in signal) {
+    if (signal.aborted) fn();
+    else signal.addEventListener('abort', fn, { once: true });
+  } else signal.then(fn, fn);
+}
+
+async function toDataSpec(data: string | DataSpec | Blob, seed: number): Promise<DataSpec> {
+  if (typeof data === 'string') {
+    const task = data.replace(/^synthetic:/, '');
+    if (!(SYNTHETIC_TASKS as readonly string[]).includes(task)) throw new Error(`unknown synthetic task "${data}" (known: ${SYNTHETIC_TASKS.join(', ')}); for your own text pass a File`);
+    return { kind: 'synthetic', task: task as SyntheticTask, seed };
+  }
+  if (typeof Blob !== 'undefined' && data instanceof Blob) {
+    const name = (data as File).name ?? 'file';
+    const bytes = new Uint8Array(await data.arrayBuffer());
+    const isZip = bytes[0] === 0x50 && bytes[1] === 0x4b;
+    return isZip || /^enwik8/.test(name) ? { kind: 'enwik8', name, bytes, partial: bytes.length < 100_000_000 && !isZip } : { kind: 'text', name, bytes };
+  }
+  return data as DataSpec;
+}
+
+export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { quick?: boolean; store?: CheckpointStore } = {}) {
+  const { api } = conn;
+  const quick = !!opts.quick;
+  const store = opts.store;
+  const requireStore = () => {
+    if (!store) throw new Error('no checkpoint store here (browser IndexedDB is used in the app)');
+    return store;
+  };
+
+  const lab = {
+    /** The backend in use and why others were skipped. */
+    backend: conn.info,
+    presets: PRESETS,
+    /** True in quick mode (`?quick=1`): notebooks shrink step counts so they run in seconds. */
+    quick,
+    /** `n` normally, `q` in quick mode. */
+    steps: (n: number, q = Math.max(2, Math.round(n / 50))) => (quick ? q : n),
+
+    /** Creates a fresh model: `lab.model('tiny')`, `lab.model({ preset: 'micro', config: { arch: 'transformer' } })`. */
+    async model(spec: PresetName | ModelSpec = 'tiny', config?: Partial<ModelConfig>): Promise<ModelInfo> {
+      const s: ModelSpec = typeof spec === 'string' ? { preset: spec, config } : spec;
+      return api.createModel(s);
+    },
+    info: () => api.modelInfo(),
+
+    /** Loads training data: a synthetic task name (`'copy'`), a File (text, enwik8.zip, raw enwik8) or a DataSpec. */
+    async data(data: string | DataSpec | Blob = 'mix', o: { seed?: number; onProgress?: (p: Progress) => void } = {}): Promise<DataInfo> {
+      return api.loadData(await toDataSpec(data, o.seed ?? 0), o.onProgress);
+    },
+
+    /** Starts training; returns at once with a TrainRun to iterate or await. */
+    train(o: LabTrainOptions): TrainRun {
+      const { signal, checkpointEvery = 0, ...trainOpts } = o;
+      const metrics: Metrics[] = [];
+      const waiters: (() => void)[] = [];
+      let finished = false;
+      let lastSaved = 0;
+      const wake = () => waiters.splice(0).forEach((w) => w());
+      const save = async (step: number) => {
+        if (!store || !checkpointEvery) return;
+        lastSaved = step;
+        const info = await api.modelInfo();
+        await store.save(AUTOSAVE, await api.saveCheckpoint({ includeOptimizer: true }), { step, params: info?.params ?? 0 });
+      };
+      const done = api
+        .train(trainOpts, (m) => {
+          metrics.push(m);
+          wake();
+        })
+        .then(async (summary) => {
+          const last = metrics[metrics.length - 1];
+          if (last && last.step !== lastSaved) await save(last.step);
+          return summary;
+        })
+        .finally(() => {
+          finished = true;
+          wake();
+        });
+      if (store && checkpointEvery) {
+        // Autosaves happen between metric updates; the engine stays free to train meanwhile.
+        let next = checkpointEvery;
+        void (async () => {
+          let seen = 0;
+          while (!finished) {
+            await new Promise<void>((r) => waiters.push(r));
+            for (; seen < metrics.length; seen++) {
+              if (metrics[seen].step >= next) {
+                next = metrics[seen].step + checkpointEvery;
+                await save(metrics[seen].step).catch(() => {});
+              }
+            }
+          }
+        })();
+      }
+      onStop(signal, () => void api.stop());
+      return {
+        metrics,
+        done,
+        stop: () => api.stop(),
+        pause: () => api.pause(),
+        resume: () => api.resume(),
+        async *[Symbol.asyncIterator]() {
+          let i = 0;
+          for (;;) {
+            while (i < metrics.length) yield metrics[i++];
+            if (finished) break;
+            await new Promise<void>((r) => waiters.push(r));
+          }
+          await done; // surfaces a training error in the iterating cell
+        },
+      };
+    },
+
+    stop: () => api.stop(),
+    pause: () => api.pause(),
+    resume: () => api.resume(),
+    /** Appends parameter tokens; during training it happens between two steps. */
+    grow: (o: GrowOptions): Promise<GrowthEvent> => api.grow(o),
+    evaluate: (o?: Parameters<EngineApi['evaluate']>[0]) => api.evaluate(o),
+    /** Samples a continuation of `prompt`. */
+    generate: (prompt: string, o: { tokens?: number; temperature?: number; topK?: number; seed?: number } = {}) =>
+      api.generate({ prompt, maxNewTokens: o.tokens ?? 100, temperature: o.temperature ?? 0.8, topK: o.topK, seed: o.seed }),
+    /** Token-to-parameter and token-to-token attention for a text, every layer, one pass. */
+    attention: (text: string) => api.attention(text),
+    usage: (o?: Parameters<EngineApi['usage']>[0]) => api.usage(o),
+    memory: () => api.memory(),
+    runs: (): Promise<RunRecord[]> => api.runs(),
+
+    /** Saves the model (with optimizer state) in the browser under `name`. */
+    async save(name = 'checkpoint'): Promise<StoredCheckpointInfo> {
+      const info = await api.modelInfo();
+      if (!info) throw new Error('no model to save');
+      return requireStore().save(name, await api.saveCheckpoint({ includeOptimizer: true }), { step: info.step, params: info.params });
+    },
+    /** Loads a checkpoint saved in the browser (`'autosave'` is the latest training autosave), or from bytes/a File. */
+    async load(source: string | Uint8Array | Blob = AUTOSAVE): Promise<ModelInfo> {
+      if (typeof source === 'string') {
+        const bytes = await requireStore().load(source);
+        if (!bytes) throw new Error(`no checkpoint named "${source}" in this browser`);
+        return api.loadCheckpoint(bytes, `${source}.safetensors`);
+      }
+      if (source instanceof Uint8Array) return api.loadCheckpoint(source, 'checkpoint.safetensors');
+      return api.loadCheckpoint(new Uint8Array(await source.arrayBuffer()), (source as File).name ?? 'upload.safetensors');
+    },
+    checkpoints: () => requireStore().list(),
+    deleteCheckpoint: (name: string) => requireStore().delete(name),
+    /** The checkpoint as bytes (a .safetensors file), e.g. to download. */
+    checkpointBytes: (includeOptimizer = false) => api.saveCheckpoint({ includeOptimizer }),
+  };
+  return lab;
+}
+
+export type Lab = ReturnType<typeof createLab>;
