@@ -1,0 +1,9 @@
+// Public surface of the model library: configs, the model interface for both architectures, growth and sizing.
+export * from './config';
+export type * from './types';
+export { createModel, modelFromTensors, assertGrowthState, type LanguageModel, type NamedTensor } from './model';
+export { growModel, assertGrown, selectPattentions, type GrowHooks } from './growth';
+export { countParams, forwardFlopsPerToken, matchedTransformer, matchedTokenformer } from './size';
+export { paramSpecs, initialGrowth, pattentionSlots, pattentionPrefix, EMBEDDING, PATTENTION_KINDS, type ParamSpec, type PattentionSlot } from './params';
+export { createRng, type Rng } from './rng';
+export { setCustomKernelsEnabled } from './kernels/js_kernel';

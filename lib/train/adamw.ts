@@ -1,0 +1,144 @@
+// AdamW (decoupled weight decay) whose moment buffers follow the model's parameters through growth.
+import * as tf from '@tensorflow/tfjs-core';
+import { hasKernel, runKernel } from '../tokenformer/kernels/js_kernel';
+import { ADAMW_UPDATE } from './adamw_kernel';
+
+export interface AdamWOptions {
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  /**
+   * Which parameters decay. Default: matrices only (embedding, key/value parameter tokens, linear weights);
+   * norm weights and biases (rank 1) do not, as in GPT-NeoX and nanoGPT.
+   */
+  decays?: (name: string, shape: readonly number[]) => boolean;
+}
+
+interface Moments {
+  m: tf.Variable;
+  v: tf.Variable;
+}
+
+export class AdamW {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly eps: number;
+  weightDecay: number;
+  private readonly decays: (name: string, shape: readonly number[]) => boolean;
+  private readonly moments = new Map<string, Moments>();
+  /** Completed steps; growth keeps it (bias correction continues from here). */
+  stepCount = 0;
+
+  /** `params` is the model's live map, so replacements made by growth are seen here. */
+  constructor(
+    private readonly params: Map<string, tf.Variable>,
+    opts: AdamWOptions = {},
+  ) {
+    this.beta1 = opts.beta1 ?? 0.9;
+    this.beta2 = opts.beta2 ?? 0.95;
+    this.eps = opts.eps ?? 1e-8;
+    this.weightDecay = opts.weightDecay ?? 0.1;
+    this.decays = opts.decays ?? ((_name, shape) => shape.length >= 2);
+  }
+
+  /**
+   * One update from gradients keyed by parameter name (missing names are left alone), each multiplied by
+   * `gradScale` (a scalar tensor, e.g. the global-norm clip factor; default 1) without reading it back.
+   */
+  step(grads: Map<string, tf.Tensor>, lr: number, gradScale?: tf.Scalar): void {
+    this.stepCount++;
+    const t = this.stepCount;
+    const { beta1: b1, beta2: b2, eps } = this;
+    // lr folded with both bias corrections: p -= lr·√(1−β2ᵗ)/(1−β1ᵗ) · m / (√v + eps·√(1−β2ᵗ)).
+    const c2 = Math.sqrt(1 - b2 ** t);
+    const stepSize = (lr * c2) / (1 - b1 ** t);
+    const epsHat = eps * c2;
+    for (const [name, g] of grads) {
+      const p = this.params.get(name);
+      if (!p) throw new Error(`AdamW: no parameter "${name}"`);
+      if (!tf.util.arraysEqual(p.shape, g.shape)) throw new Error(`AdamW: gradient of "${name}" has shape [${g.shape}], parameter [${p.shape}]`);
+      const mom = this.momentsOf(name, p);
+      const decay = this.decays(name, p.shape) ? 1 - lr * this.weightDecay : 1;
+      tf.tidy(() => {
+        const scale = gradScale ?? tf.scalar(1);
+        if (hasKernel(ADAMW_UPDATE)) {
+          const [np, nm, nv] = runKernel<tf.Tensor[]>(ADAMW_UPDATE, { p, g, m: mom.m, v: mom.v, scale }, { beta1: b1, beta2: b2, stepSize, epsHat, decay });
+          p.assign(np);
+          mom.m.assign(nm);
+          mom.v.assign(nv);
+          return;
+        }
+        const gs = tf.mul(g, scale);
+        const m = tf.add(tf.mul(mom.m, b1), tf.mul(gs, 1 - b1));
+        const v = tf.add(tf.mul(mom.v, b2), tf.mul(tf.square(gs), 1 - b2));
+        const update = tf.div(m, tf.add(tf.sqrt(v), epsHat));
+        const base = decay === 1 ? p : tf.mul(p, decay);
+        p.assign(tf.sub(base, tf.mul(update, stepSize)));
+        mom.m.assign(m);
+        mom.v.assign(v);
+      });
+    }
+  }
+
+  /**
+   * Follows a parameter that growth replaced by `newVar` (same trailing dims, more rows): its moments gain zero
+   * rows, so old rows continue exactly and new rows start fresh.
+   */
+  extend(name: string, newVar: tf.Variable): void {
+    const mom = this.moments.get(name);
+    if (!mom) return; // never stepped: moments are created at the new shape on first use
+    const old = mom.m.shape;
+    if (newVar.shape.length !== old.length || newVar.shape[0] < old[0] || !tf.util.arraysEqual(newVar.shape.slice(1), old.slice(1))) {
+      throw new Error(`AdamW.extend("${name}"): cannot extend moments [${old}] to [${newVar.shape}]`);
+    }
+    const pad = (x: tf.Variable) =>
+      tf.tidy(() => tf.variable(tf.concat([x, tf.zeros([newVar.shape[0] - old[0], ...old.slice(1)])], 0), false));
+    const next = { m: pad(mom.m), v: pad(mom.v) };
+    mom.m.dispose();
+    mom.v.dispose();
+    this.moments.set(name, next);
+  }
+
+  /**
+   * Restores moments saved by `state()` (e.g. from a checkpoint) so training resumes exactly: the step count
+   * continues and each parameter's moments must match its current shape.
+   */
+  restore(step: number, m: Map<string, Float32Array>, v: Map<string, Float32Array>): void {
+    for (const [name, mData] of m) {
+      const p = this.params.get(name);
+      const vData = v.get(name);
+      if (!p || !vData) throw new Error(`AdamW.restore: moments for "${name}" do not match a parameter of the model`);
+      if (mData.length !== p.size || vData.length !== p.size) throw new Error(`AdamW.restore: moments of "${name}" have ${mData.length} values, the parameter has ${p.size}`);
+    }
+    for (const { m: om, v: ov } of this.moments.values()) tf.dispose([om, ov]);
+    this.moments.clear();
+    for (const [name, mData] of m) {
+      const shape = this.params.get(name)!.shape;
+      this.moments.set(name, { m: tf.variable(tf.tensor(mData, shape), false), v: tf.variable(tf.tensor(v.get(name)!, shape), false) });
+    }
+    this.stepCount = step;
+  }
+
+  /** Moment buffers as plain data (for checkpoints and tests). */
+  state(): { step: number; moments: Map<string, { shape: number[]; m: Float32Array; v: Float32Array }> } {
+    const moments = new Map<string, { shape: number[]; m: Float32Array; v: Float32Array }>();
+    for (const [name, { m, v }] of this.moments) moments.set(name, { shape: [...m.shape], m: m.dataSync() as Float32Array, v: v.dataSync() as Float32Array });
+    return { step: this.stepCount, moments };
+  }
+
+  dispose(): void {
+    for (const { m, v } of this.moments.values()) tf.dispose([m, v]);
+    this.moments.clear();
+  }
+
+  private momentsOf(name: string, p: tf.Variable): Moments {
+    let mom = this.moments.get(name);
+    if (!mom) {
+      mom = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+      this.moments.set(name, mom);
+    }
+    if (!tf.util.arraysEqual(mom.m.shape, p.shape)) throw new Error(`AdamW: moments of "${name}" are [${mom.m.shape}] but the parameter is [${p.shape}] (call extend after growth)`);
+    return mom;
+  }
+}

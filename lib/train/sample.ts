@@ -1,0 +1,56 @@
+// Seeded autoregressive sampling with temperature and top-k.
+import * as tf from '@tensorflow/tfjs-core';
+import type { LanguageModel } from '../tokenformer/model';
+import { createRng, type Rng } from '../tokenformer/rng';
+
+export interface SampleOptions {
+  maxNewTokens: number;
+  /** 0 picks the most likely token (greedy); default 1. */
+  temperature?: number;
+  /** Keep only the k most likely tokens (default: all). */
+  topK?: number;
+  seed?: number;
+}
+
+/** Picks a token from logits with the options' temperature and top-k, using `rng`. */
+export function sampleToken(logits: Float32Array, opts: { temperature?: number; topK?: number }, rng: Rng): number {
+  const temperature = opts.temperature ?? 1;
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+  if (temperature <= 0) return best;
+  let order = Array.from(logits.keys());
+  if (opts.topK !== undefined && opts.topK > 0 && opts.topK < logits.length) {
+    order.sort((a, b) => logits[b] - logits[a]);
+    order = order.slice(0, opts.topK);
+  }
+  const weights = order.map((i) => Math.exp((logits[i] - logits[best]) / temperature));
+  let r = rng.next() * weights.reduce((a, b) => a + b, 0);
+  for (let j = 0; j < order.length; j++) {
+    r -= weights[j];
+    if (r < 0) return order[j];
+  }
+  return order[order.length - 1];
+}
+
+/**
+ * Continues `promptIds` by `maxNewTokens` tokens and returns only the new ones. The context is the last
+ * maxSeqLen tokens; each step reruns the model on it (no cache: these models are small).
+ */
+export function generate(model: LanguageModel, promptIds: number[], opts: SampleOptions): number[] {
+  if (promptIds.length === 0) throw new Error('generate needs at least one prompt token');
+  const rng = createRng(opts.seed ?? 0);
+  const seq = [...promptIds];
+  const out: number[] = [];
+  for (let i = 0; i < opts.maxNewTokens; i++) {
+    const ctx = seq.slice(-model.config.maxSeqLen);
+    const last = tf.tidy(() => {
+      const logits = model.logits(tf.tensor2d(ctx, [1, ctx.length], 'int32')); // [1, T, V]
+      return tf.slice(logits, [0, ctx.length - 1, 0], [1, 1, model.config.vocabSize]);
+    });
+    const next = sampleToken(last.dataSync() as Float32Array, opts, rng);
+    last.dispose();
+    seq.push(next);
+    out.push(next);
+  }
+  return out;
+}
