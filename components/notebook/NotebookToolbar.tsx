@@ -1,0 +1,42 @@
+'use client';
+// Notebook toolbar: run all, interrupt, restart, download .md, revert to the bundled version, save state.
+export interface NotebookToolbarProps {
+  onRunAll(): void;
+  onInterrupt(): void;
+  onRestart(): void;
+  onDownload(): void;
+  /** Shown for bundled notebooks with local edits. */
+  onRevert?: () => void;
+  /** "saved", "saving…" or an error. */
+  saveState: string;
+  /** Anything running or queued. */
+  busy: boolean;
+  disabled?: boolean;
+}
+
+export function NotebookToolbar(p: NotebookToolbarProps) {
+  return (
+    <div className="notebook-toolbar" role="toolbar" aria-label="notebook actions">
+      <button type="button" onClick={p.onRunAll} disabled={p.disabled} data-testid="run-all" title="Run all cells">
+        ▶▶ Run all
+      </button>
+      <button type="button" onClick={p.onInterrupt} disabled={p.disabled} data-testid="interrupt" data-busy={p.busy || undefined} title="Stop running cells and training">
+        ■ Interrupt
+      </button>
+      <button type="button" onClick={p.onRestart} disabled={p.disabled} data-testid="restart" title="Fresh engine and runtime; cell sources stay">
+        ↻ Restart
+      </button>
+      <button type="button" onClick={p.onDownload} disabled={p.disabled} data-testid="download" title="Download as .md">
+        ⤓ Download .md
+      </button>
+      {p.onRevert ? (
+        <button type="button" onClick={p.onRevert} data-testid="revert" title="Drop your edits and reload the bundled notebook">
+          ⟲ Revert to bundled
+        </button>
+      ) : null}
+      <span className="save-state" data-testid="save-state" aria-live="polite">
+        {p.saveState}
+      </span>
+    </div>
+  );
+}

@@ -1,0 +1,216 @@
+'use client';
+// One open notebook: header with the engine's real state, toolbar, cells with keyboard control, autosave and the trust gate.
+import Link from 'next/link';
+import { useSearchParams } from 'next/navigation';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { BackendName } from '@/lib/engine/types';
+import type { Notebook } from '@/lib/notebook/types';
+import { isUserSlug } from '@/lib/store/library';
+import { useNotebookStore } from '@/lib/store/notebookStore';
+import { Cell, type CellActions } from './Cell';
+import { applyCommand, removeCell, runAll, runAndAdvance, runCell, setKind, undoRemove, type CommandDeps } from './commands';
+import { downloadNotebook } from './download';
+import { NotebookHeader } from './NotebookHeader';
+import { NotebookToolbar } from './NotebookToolbar';
+import { TrustBanner, TrustDialog } from './TrustDialog';
+import { UndoToast } from './UndoToast';
+import { useCommandKeys } from './useCommandKeys';
+import { useNotebookDoc } from './useNotebookDoc';
+import { useNotebookSession } from './useNotebookSession';
+
+const BACKENDS: readonly string[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+
+export interface NotebookViewProps {
+  slug: string;
+  /** The bundled file's notebook (parsed on the server), or null for a user notebook. */
+  bundled: Notebook | null;
+}
+
+export function NotebookView({ slug, bundled }: NotebookViewProps) {
+  const params = useSearchParams();
+  const backendParam = params.get('backend');
+  const backend = backendParam && BACKENDS.includes(backendParam) ? (backendParam as BackendName) : undefined;
+  const quick = ['1', 'true', 'yes'].includes(params.get('quick') ?? '');
+
+  const doc = useNotebookDoc(slug, bundled);
+  const session = useNotebookSession(doc.status === 'ready', { backend, quick });
+
+  const cells = useNotebookStore((s) => s.cells);
+  const runtime = useNotebookStore((s) => s.runtime);
+  const selectedId = useNotebookStore((s) => s.selectedId);
+  const mode = useNotebookStore((s) => s.mode);
+  const trusted = useNotebookStore((s) => s.trusted);
+  const frontMatter = useNotebookStore((s) => s.frontMatter);
+  const hasLocalEdits = useNotebookStore((s) => s.hasLocalEdits);
+  const dirty = useNotebookStore((s) => s.revision !== s.savedRevision);
+  const deletedCount = useNotebookStore((s) => s.deleted.length);
+
+  const [trustPrompt, setTrustPrompt] = useState<(() => void) | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  // Commands read the newest session and store through this ref, so cell callbacks can stay stable.
+  const deps = useRef<CommandDeps>({ store: useNotebookStore.getState, session: null, whenTrusted: () => undefined });
+  useEffect(() => {
+    deps.current = {
+      store: useNotebookStore.getState,
+      session,
+      whenTrusted: (fn) => {
+        if (useNotebookStore.getState().trusted) fn();
+        else setTrustPrompt(() => fn);
+      },
+    };
+  }, [session]);
+
+  const actions = useMemo<CellActions>(
+    () => ({
+      select: (id, m) => useNotebookStore.getState().select(id, m),
+      setSource: (id, source) => useNotebookStore.getState().setSource(id, source),
+      run: (id) => runCell(id, deps.current),
+      runAdvance: (id) => {
+        runAndAdvance(id, deps.current);
+        revealSelected();
+      },
+      escape: () => useNotebookStore.getState().setMode('command'),
+      remove: (id) => removeCell(id, deps.current),
+      move: (id, delta) => useNotebookStore.getState().move(id, delta),
+      toggleKind: (id) => {
+        const cell = useNotebookStore.getState().cells.find((c) => c.id === id);
+        if (cell) setKind(id, cell.kind === 'code' ? 'markdown' : 'code', deps.current);
+      },
+    }),
+    [],
+  );
+
+  useCommandKeys(doc.status === 'ready' && !trustPrompt && mode === 'command', (action) => {
+    applyCommand(action, deps.current);
+    revealSelected();
+  });
+
+  // In command mode the selected cell holds the focus, so the keys act on what the user sees selected.
+  useEffect(() => {
+    if (mode !== 'command' || !selectedId) return;
+    const el = document.querySelector<HTMLElement>(`[data-cell-id="${CSS.escape(selectedId)}"]`);
+    if (!el) return;
+    const active = document.activeElement;
+    // Only take the focus from nowhere, another cell, or an editor being left; never from a widget's input or button.
+    if (!active || active === document.body || active.matches('.cell') || active.closest('.cm-editor')) el.focus({ preventScroll: true });
+  }, [mode, selectedId, cells]);
+
+  // User notebooks are not known to the server, so their tab title is set here.
+  useEffect(() => {
+    if (frontMatter.title) document.title = `${frontMatter.title} · TokenFormer Lab`;
+  }, [frontMatter.title]);
+
+  // Bundled notebooks may ask to run on open (front matter `autorun: true`); imported ones never do.
+  const autoran = useRef(false);
+  useEffect(() => {
+    if (!session || autoran.current) return;
+    autoran.current = true;
+    const s = useNotebookStore.getState();
+    if (s.frontMatter.autorun === true && s.trusted) runAll(deps.current);
+  }, [session]);
+
+  const onDownload = useCallback(() => {
+    try {
+      downloadNotebook(useNotebookStore.getState().toNotebook());
+    } catch (e) {
+      setNotice(`Could not save as .md: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }, []);
+
+  const onRevert = useCallback(async () => {
+    if (!window.confirm('Drop your edits to this notebook and go back to the bundled version?')) return;
+    await session?.interrupt();
+    await doc.revert();
+    session?.setCells(useNotebookStore.getState().cells);
+    await session?.restart();
+  }, [doc, session]);
+
+  if (doc.status === 'loading') return <p className="notebook-loading">Loading notebook…</p>;
+  if (doc.status === 'missing' || doc.status === 'error') {
+    return (
+      <div className="notebook-missing" role="alert">
+        <h1>{doc.status === 'missing' ? 'Notebook not found' : 'Could not open this notebook'}</h1>
+        {doc.error ? <p>{doc.error}</p> : <p>It may have been deleted in another tab, or saved in another browser.</p>}
+        <Link href="/">Back to all notebooks</Link>
+      </div>
+    );
+  }
+
+  const busy = Object.values(runtime).some((r) => r.status === 'running' || r.status === 'queued');
+  const canRevert = Boolean(bundled) && !isUserSlug(slug) && hasLocalEdits;
+  return (
+    <div className="notebook" data-testid="notebook" data-mode={mode} data-quick={quick || undefined}>
+      <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={bundled ? 'bundled' : 'user'} />
+      <NotebookToolbar
+        onRunAll={() => runAll(deps.current)}
+        onInterrupt={() => void session?.interrupt()}
+        onRestart={() => void session?.restart()}
+        onDownload={onDownload}
+        onRevert={canRevert ? () => void onRevert() : undefined}
+        saveState={doc.error ?? (dirty ? 'saving…' : hasLocalEdits || isUserSlug(slug) ? 'saved' : '')}
+        busy={busy}
+        disabled={!session}
+      />
+      {notice ? (
+        <div className="notice" role="alert" onClick={() => setNotice(null)}>
+          {notice}
+        </div>
+      ) : null}
+      {!trusted ? <TrustBanner onTrust={() => useNotebookStore.getState().setTrusted(true)} /> : null}
+      <main className="cells" aria-label="cells">
+        {cells.map((cell, i) => (
+          <Cell
+            key={cell.id}
+            cell={cell}
+            index={i}
+            state={runtime[cell.id]}
+            selected={cell.id === selectedId}
+            editing={cell.id === selectedId && mode === 'edit'}
+            trusted={trusted}
+            actions={actions}
+          />
+        ))}
+        <div className="add-cell">
+          <button type="button" data-testid="add-code" onClick={() => addAtEnd('code')}>
+            + Code
+          </button>
+          <button type="button" data-testid="add-markdown" onClick={() => addAtEnd('markdown')}>
+            + Markdown
+          </button>
+        </div>
+      </main>
+      <UndoToast count={deletedCount} onUndo={() => undoRemove(deps.current)} />
+      {trustPrompt ? (
+        <TrustDialog
+          codeCells={cells.filter((c) => c.kind === 'code').length}
+          onCancel={() => setTrustPrompt(null)}
+          onAccept={() => {
+            const run = trustPrompt;
+            setTrustPrompt(null);
+            useNotebookStore.getState().setTrusted(true);
+            run();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}
+
+/**
+ * Scrolls the selected cell into view after a keyboard move. Never on a click: scrolling a tall cell on mousedown would
+ * move the button under the pointer before mouseup and lose the click.
+ */
+function revealSelected() {
+  requestAnimationFrame(() => {
+    const id = useNotebookStore.getState().selectedId;
+    if (id) document.querySelector(`[data-cell-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: 'nearest' });
+  });
+}
+
+function addAtEnd(kind: 'code' | 'markdown') {
+  const s = useNotebookStore.getState();
+  s.select(s.cells[s.cells.length - 1]?.id ?? null);
+  s.insert('below', kind);
+  useNotebookStore.getState().setMode('edit');
+}

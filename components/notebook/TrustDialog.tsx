@@ -1,0 +1,43 @@
+'use client';
+// Asks before running code from a notebook imported from outside: its code is shown in the cells, nothing has run yet.
+import { useEffect, useRef } from 'react';
+
+export function TrustBanner({ onTrust }: { onTrust(): void }) {
+  return (
+    <div className="trust-banner" role="status" data-testid="trust-banner">
+      This notebook was imported from a file. Its code is shown below and has not run. Read it before running it.
+      <button type="button" onClick={onTrust} data-testid="trust-accept-banner">
+        Trust this notebook
+      </button>
+    </div>
+  );
+}
+
+export function TrustDialog({ codeCells, onAccept, onCancel }: { codeCells: number; onAccept(): void; onCancel(): void }) {
+  const accept = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    accept.current?.focus();
+    const onKey = (e: KeyboardEvent) => e.key === 'Escape' && onCancel();
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [onCancel]);
+  return (
+    <div className="dialog-backdrop">
+      <div className="dialog" role="dialog" aria-modal="true" aria-labelledby="trust-title" data-testid="trust-dialog">
+        <h2 id="trust-title">Run code from an imported notebook?</h2>
+        <p>
+          This notebook came from a file and has {codeCells} code cell{codeCells === 1 ? '' : 's'}. Code in a notebook can do anything this page can
+          do. Run it only if you trust where it came from.
+        </p>
+        <div className="dialog-actions">
+          <button type="button" onClick={onCancel} data-testid="trust-cancel">
+            Cancel
+          </button>
+          <button type="button" ref={accept} onClick={onAccept} data-testid="trust-accept" className="primary">
+            Trust and run
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+// The names every cell can use besides its own: the lab, charts, inputs, tfjs, widgets, and the page's quick flag.
+import type { EngineConnection } from '@/lib/engine/client';
+import type { DataPickerOptions } from '@/components/panels/dataPicker';
+import type { InsightBuiltin } from '@/components/panels/insight';
+import type { TrainerOptions } from '@/components/panels/trainer';
+
+/**
+ * A thenable that starts loading only when something awaits it, so a notebook that never touches
+ * tfjs or Plot never downloads them. Observable's runtime awaits thenable builtins like promises.
+ */
+export function lazy<T>(load: () => Promise<T>): PromiseLike<T> {
+  let p: Promise<T> | null = null;
+  return {
+    then(onFulfilled, onRejected) {
+      p ??= load();
+      return p.then(onFulfilled, onRejected);
+    },
+  };
+}
+
+// Every insight panel by name; a Record so the compiler flags a panel added to or dropped from components/panels/insight.
+const INSIGHT: Record<InsightBuiltin, true> = { attentionExplorer: true, usagePanel: true, growthPanel: true, runsPanel: true };
+
+export interface BuiltinDeps {
+  engine: Promise<EngineConnection>;
+  /** `?quick=1`: cells shrink models and step counts so the whole notebook runs in seconds. */
+  quick: boolean;
+  /** The `lab` object for an engine connection (lib/engine/lab's createLab). */
+  createLab?: (conn: EngineConnection, quick: boolean) => unknown;
+}
+
+/**
+ * Builtins are values or promises, never bare functions: Observable's runtime treats a function as a
+ * variable definition and would call it. Widget factories therefore arrive as promises of functions,
+ * which also makes a cell that uses them wait for the engine.
+ */
+export function makeBuiltins({ engine, quick, createLab }: BuiltinDeps): Record<string, unknown> {
+  const builtins: Record<string, unknown> = {
+    quick,
+    engine: engine.then((c) => c.api),
+    backend: engine.then((c) => c.info),
+    trainer: lazy(async () => {
+      const [{ trainer }, c] = await Promise.all([import('@/components/panels/trainer'), engine]);
+      return (opts?: TrainerOptions) => trainer(c.api, opts);
+    }),
+    dataPicker: lazy(async () => {
+      const [{ dataPicker }, c] = await Promise.all([import('@/components/panels/dataPicker'), engine]);
+      return (opts?: DataPickerOptions) => dataPicker(c.api, opts);
+    }),
+    // The insight panels (attention maps, usage, growth controls, runs), bound to this engine like trainer().
+    ...Object.fromEntries(
+      (['attentionExplorer', 'usagePanel', 'growthPanel', 'runsPanel'] as const).map((name) => [
+        name,
+        lazy(async () => {
+          const [{ bindInsight }, c] = await Promise.all([import('@/components/panels/insight'), engine]);
+          return bindInsight(c.api)[name];
+        }),
+      ]),
+    ),
+    Plot: lazy(() => import('@observablehq/plot')),
+    Inputs: lazy(() => import('@observablehq/inputs')),
+    viz: lazy(() => import('@/components/viz')),
+    tf: lazy(async () => {
+      const [tf, { selectBackend }, conn] = await Promise.all([
+        import('@tensorflow/tfjs'),
+        import('@/lib/engine/backend'),
+        engine.catch(() => null),
+      ]);
+      // The page's tfjs runs on the backend the engine chose (tfjs would default to WebGL), so a cell that checks its
+      // own math against the engine compares like with like, and a browser whose WebGL is broken is not used.
+      await selectBackend({ backend: conn?.info.backend, wasmPath: '/tfjs-wasm/' });
+      return tf;
+    }),
+  };
+  for (const name of Object.keys(INSIGHT) as InsightBuiltin[]) {
+    builtins[name] = lazy(async () => {
+      const [{ bindInsight }, c] = await Promise.all([import('@/components/panels/insight'), engine]);
+      return bindInsight(c.api)[name];
+    });
+  }
+  if (createLab) builtins.lab = engine.then((c) => createLab(c, quick));
+  return builtins;
+}

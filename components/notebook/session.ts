@@ -1,0 +1,163 @@
+// A notebook session: one engine connection plus one notebook runtime, with run/interrupt/restart (plain TS, deps injected).
+import type { EngineConnection } from '@/lib/engine/client';
+import type { BackendName } from '@/lib/engine/types';
+import type { CellData, CellRuntimeState } from '@/lib/notebook/types';
+import type { EngineView } from '@/lib/store/engineStore';
+
+/** The part of lib/notebook's NotebookRuntime a session drives. */
+export interface RuntimeLike {
+  setCells(cells: CellData[]): void;
+  runCell(id: string): unknown;
+  runAll(): unknown;
+  interrupt(): unknown;
+  restart(): unknown;
+  dispose(): unknown;
+}
+
+export type RuntimeFactory = (opts: { builtins: Record<string, unknown>; onCellState(cellId: string, state: CellRuntimeState): void }) => RuntimeLike;
+
+export interface SessionDeps {
+  connect(opts: { backend?: BackendName }): Promise<EngineConnection>;
+  createRuntime: RuntimeFactory;
+  /** The builtins cells see, for one engine connection (which may still be starting, or fail). */
+  builtins(engine: Promise<EngineConnection>): Record<string, unknown>;
+  onCellState(cellId: string, state: CellRuntimeState): void;
+  onEngine(patch: Partial<Omit<EngineView, 'set' | 'reset'>>): void;
+  /** Called when a restart drops every cell's state. */
+  onReset?(): void;
+  backend?: BackendName;
+  /** How often to read engine state and memory for the header (ms). */
+  pollMs?: number;
+}
+
+export class NotebookSession {
+  private conn: Promise<EngineConnection> | null = null;
+  private runtime: RuntimeLike | null = null;
+  private cells: CellData[] = [];
+  private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private polling = false;
+  private disposed = false;
+  // Bumped on restart, so late callbacks from the previous engine or runtime are ignored.
+  private generation = 0;
+
+  constructor(private readonly deps: SessionDeps) {}
+
+  /** Starts the engine and the runtime; cells do not run until asked. */
+  start(cells: CellData[]): void {
+    this.cells = cells;
+    this.boot();
+  }
+
+  private boot(): void {
+    const gen = ++this.generation;
+    const live = () => gen === this.generation && !this.disposed;
+    this.deps.onEngine({ status: 'connecting', error: null, info: null, engineState: null, memory: null, params: null });
+    const conn = this.deps.connect({ backend: this.deps.backend });
+    this.conn = conn;
+    conn.then(
+      (c) => {
+        if (!live()) return c.terminate();
+        this.deps.onEngine({ status: 'ready', info: c.info });
+        c.onCrash((message) => {
+          if (!live()) return;
+          this.deps.onEngine({ status: 'crashed', error: message });
+          this.stopPolling();
+          this.runtime?.interrupt();
+        });
+        this.startPolling(c, live);
+      },
+      (e: unknown) => {
+        if (live()) this.deps.onEngine({ status: 'error', error: e instanceof Error ? e.message : String(e) });
+      },
+    );
+    // A failed connection must not surface as an unhandled rejection; cells that use it see the error themselves.
+    conn.catch(() => undefined);
+    this.runtime = this.deps.createRuntime({
+      builtins: this.deps.builtins(conn),
+      onCellState: (id, state) => {
+        if (live()) this.deps.onCellState(id, state);
+      },
+    });
+    this.runtime.setCells(this.cells);
+  }
+
+  private startPolling(c: EngineConnection, live: () => boolean): void {
+    this.stopPolling();
+    const poll = async () => {
+      // Skip a tick while the last one is still waiting on a busy worker, and when nobody can see the page.
+      if (this.polling || !live() || (typeof document !== 'undefined' && document.hidden)) return;
+      this.polling = true;
+      try {
+        const [engineState, memory, model] = await Promise.all([c.api.state(), c.api.memory(), c.api.modelInfo()]);
+        if (live()) this.deps.onEngine({ engineState, memory, params: model?.params ?? null });
+      } catch {
+        // A dead worker is reported through onCrash; nothing to add here.
+      } finally {
+        this.polling = false;
+      }
+    };
+    void poll();
+    this.pollTimer = setInterval(() => void poll(), this.deps.pollMs ?? 1000);
+  }
+
+  private stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  /** Hands the runtime the cells as they are now: changed cells that have run will re-run. */
+  setCells(cells: CellData[]): void {
+    this.cells = cells;
+    this.runtime?.setCells(cells);
+  }
+
+  /**
+   * Hands the runtime a change of structure only (a cell removed, or turned into Markdown): cells it already has keep
+   * the source it last saw, so an unrelated cell being edited does not re-run half-written.
+   */
+  syncStructure(cells: CellData[]): void {
+    const known = new Map(this.cells.map((c) => [c.id, c.source]));
+    this.setCells(cells.map((c) => (known.has(c.id) ? { ...c, source: known.get(c.id)! } : c)));
+  }
+
+  /** Runs one cell with its current source; other edited cells keep the source they last ran with (marimo's "stale"). */
+  runCell(id: string, cells: CellData[]): void {
+    const known = new Map(this.cells.map((c) => [c.id, c.source]));
+    this.setCells(cells.map((c) => (c.id === id || !known.has(c.id) ? c : { ...c, source: known.get(c.id)! })));
+    this.runtime?.runCell(id);
+  }
+
+  /** Runs every cell with its current source. */
+  runAll(cells: CellData[]): void {
+    this.setCells(cells);
+    this.runtime?.runAll();
+  }
+
+  /** Stops running cells and the engine's current job (a training loop ends at its next step). */
+  async interrupt(): Promise<void> {
+    this.runtime?.interrupt();
+    const c = await this.conn?.catch(() => null);
+    await c?.api.stop().catch(() => undefined);
+  }
+
+  /** A kernel restart: a fresh engine worker (all tensors freed) and a fresh runtime; cells keep their source. */
+  async restart(): Promise<void> {
+    this.stopPolling();
+    this.runtime?.dispose();
+    this.runtime = null;
+    const old = this.conn;
+    this.conn = null;
+    old?.then((c) => c.terminate(), () => undefined);
+    this.deps.onReset?.();
+    if (!this.disposed) this.boot();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stopPolling();
+    this.runtime?.dispose();
+    this.runtime = null;
+    this.conn?.then((c) => c.terminate(), () => undefined);
+    this.conn = null;
+  }
+}

@@ -1,0 +1,121 @@
+// @vitest-environment jsdom
+// The training widget against a scripted engine: progress, step and loss readouts, pause/resume, stop, errors.
+import { describe, expect, it } from 'vitest';
+import type { EngineApi, TrainSummary } from '@/lib/engine/api';
+import type { Metrics, TrainOptions } from '@/lib/engine/types';
+import { trainer } from './trainer';
+
+const metrics = (step: number, totalSteps: number): Metrics => ({
+  step,
+  totalSteps,
+  loss: 2 / step,
+  bpb: 2 / step / Math.LN2,
+  lr: 1e-3,
+  tokensPerSec: 1000,
+  tokensSeen: step * 64,
+  flops: step * 1e6,
+  params: 1234,
+  numTensors: 10,
+  numBytes: 4096,
+  elapsedMs: step * 10,
+});
+
+/** An engine whose train() emits one metrics record per step and honours stop(). */
+function scriptedEngine() {
+  const calls: string[] = [];
+  let stopFlag = false;
+  let paused = false;
+  let seen: TrainOptions | null = null;
+  const api = {
+    async train(o: TrainOptions, onMetrics: (m: Metrics) => void): Promise<TrainSummary> {
+      seen = o;
+      stopFlag = false;
+      let s = 0;
+      for (; s < o.steps && !stopFlag; s++) {
+        while (paused && !stopFlag) await new Promise((r) => setTimeout(r, 1));
+        onMetrics(metrics(s + 1, o.steps));
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      return { steps: s, finalLoss: 2 / Math.max(1, s), stopped: s < o.steps, elapsedMs: s };
+    },
+    pause: async () => {
+      calls.push('pause');
+      paused = true;
+    },
+    resume: async () => {
+      calls.push('resume');
+      paused = false;
+    },
+    stop: async () => {
+      calls.push('stop');
+      stopFlag = true;
+    },
+  } as unknown as EngineApi;
+  return { api, calls, options: () => seen };
+}
+
+const q = (el: Element, id: string) => el.querySelector(`[data-testid="${id}"]`) as HTMLElement;
+
+describe('trainer widget', () => {
+  it('trains to the end and shows step, loss and progress', async () => {
+    const e = scriptedEngine();
+    const el = trainer(e.api, { steps: 5, lr: 0.01, batchSize: 4, width: 320 });
+    const states: string[] = [];
+    el.addEventListener('input', () => states.push(el.value.state));
+    const summary = await el.start();
+    expect(summary?.steps).toBe(5);
+    expect(e.options()).toMatchObject({ steps: 5, lr: 0.01, batchSize: 4 });
+    expect(q(el, 'train-step').textContent).toBe('5');
+    expect(Number(q(el, 'train-loss').dataset.loss)).toBeCloseTo(0.4);
+    expect((q(el, 'train-progress') as HTMLProgressElement).value).toBe(1);
+    expect(el.dataset.state).toBe('done');
+    expect(states).toEqual(['training', 'done']);
+    expect(el.value.metrics).toHaveLength(5);
+  });
+
+  it('pauses and resumes, with the buttons following the state', async () => {
+    const e = scriptedEngine();
+    const seen: string[] = [];
+    const el = trainer(e.api, { steps: 6, width: 320 });
+    el.addEventListener('input', () => seen.push(el.value.state));
+    const run = el.start();
+    await el.pause();
+    expect(el.value.state).toBe('paused');
+    expect((q(el, 'train-resume') as HTMLButtonElement).disabled).toBe(false);
+    expect((q(el, 'train-pause') as HTMLButtonElement).disabled).toBe(true);
+    const stepWhilePaused = el.value.last?.step ?? 0;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(el.value.last?.step ?? 0).toBe(stepWhilePaused);
+    await el.resume();
+    expect((await run)?.steps).toBe(6);
+    expect(seen).toEqual(['training', 'paused', 'training', 'done']);
+    expect(e.calls).toEqual(['pause', 'resume']);
+  });
+
+  it('stops a run and says so', async () => {
+    const e = scriptedEngine();
+    const el = trainer(e.api, { steps: 1000, width: 320, onMetrics: (m) => m.step === 3 && void el.stop() });
+    const summary = await el.start();
+    expect(summary?.stopped).toBe(true);
+    expect(el.value.state).toBe('stopped');
+    expect(e.calls).toContain('stop');
+  });
+
+  it('shows an engine error in the widget', async () => {
+    const api = { train: async () => Promise.reject(new Error('no data loaded')) } as unknown as EngineApi;
+    const el = trainer(api, { width: 320 });
+    expect(await el.start()).toBeNull();
+    expect(el.value.state).toBe('error');
+    expect(q(el, 'train-error').textContent).toContain('no data loaded');
+    expect(q(el, 'train-error').hidden).toBe(false);
+  });
+
+  it('stops training when the cell is invalidated', async () => {
+    const e = scriptedEngine();
+    let invalidate!: () => void;
+    const invalidation = new Promise<void>((r) => (invalidate = r));
+    const el = trainer(e.api, { steps: 1000, width: 320, invalidation, onMetrics: (m) => m.step === 2 && invalidate() });
+    await el.start();
+    expect(e.calls).toContain('stop');
+  });
+});

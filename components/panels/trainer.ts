@@ -1,0 +1,251 @@
+// Training widget for notebook cells: a framework-free DOM factory with start/pause/resume/stop, settings, progress, live chart.
+import type { EngineApi, TrainSummary } from '@/lib/engine/api';
+import type { Metrics, TrainOptions } from '@/lib/engine/types';
+import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
+import { lossChart } from '@/components/viz/lossChart';
+import { formatBytes, formatClock, formatCount } from './format';
+
+export type TrainerState = 'idle' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
+
+/** What the widget holds; an `input` event fires when `state` changes, so `viewof` cells can react. */
+export interface TrainerValue {
+  state: TrainerState;
+  metrics: Metrics[];
+  last: Metrics | null;
+  summary: TrainSummary | null;
+  error: string | null;
+}
+
+export interface TrainerOptions extends DocumentOption {
+  steps?: number;
+  lr?: number;
+  batchSize?: number;
+  seqLen?: number;
+  /** Validation bits-per-byte every this many steps (default: 10 evaluations per run). */
+  evalEvery?: number;
+  /** Further train options passed through as they are (warmup, growAt, seed, ...). */
+  train?: Partial<TrainOptions>;
+  /** Start at once instead of waiting for the Start button. */
+  autoStart?: boolean;
+  /** The cell's invalidation promise: training stops when the cell reruns or goes away. */
+  invalidation?: Promise<unknown>;
+  /** Run name in the chart legend. */
+  name?: string;
+  width?: number;
+  chartHeight?: number;
+  /** Called with every metrics update (after the widget has drawn it). */
+  onMetrics?: (m: Metrics) => void;
+}
+
+export interface TrainerElement extends HTMLDivElement {
+  value: TrainerValue;
+  /** Starts a run with the current settings; resolves with its summary (null if it failed). */
+  start(): Promise<TrainSummary | null>;
+  pause(): Promise<void>;
+  resume(): Promise<void>;
+  stop(): Promise<void>;
+  dispose(): void;
+}
+
+const CHART_INTERVAL_MS = 500;
+
+function numberField(doc: Document, label: string, testid: string, value: number, step: string) {
+  const input = h(doc, 'input', { type: 'number', value, step, min: 0, 'data-testid': testid, 'aria-label': label });
+  const wrap = h(doc, 'label', { class: 'trainer-field' });
+  wrap.append(h(doc, 'span', {}, {}, label), input);
+  return { wrap, input };
+}
+
+export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerElement {
+  const doc = resolveDocument(options);
+  const root = h(doc, 'div', { class: 'panel trainer', 'data-testid': 'trainer', 'data-state': 'idle' }) as TrainerElement;
+  const value: TrainerValue = { state: 'idle', metrics: [], last: null, summary: null, error: null };
+  root.value = value;
+
+  // Controls.
+  const bar = h(doc, 'div', { class: 'trainer-controls' });
+  const button = (text: string, testid: string) => h(doc, 'button', { type: 'button', 'data-testid': testid }, {}, text);
+  const startBtn = button('Start', 'train-start');
+  const pauseBtn = button('Pause', 'train-pause');
+  const resumeBtn = button('Resume', 'train-resume');
+  const stopBtn = button('Stop', 'train-stop');
+  const lr = numberField(doc, 'learning rate', 'train-lr', options.lr ?? options.train?.lr ?? 1e-3, 'any');
+  const batch = numberField(doc, 'batch', 'train-batch', options.batchSize ?? options.train?.batchSize ?? 16, '1');
+  const steps = numberField(doc, 'steps', 'train-steps', options.steps ?? options.train?.steps ?? 200, '1');
+  bar.append(startBtn, pauseBtn, resumeBtn, stopBtn, lr.wrap, batch.wrap, steps.wrap);
+
+  // Progress and live numbers.
+  const progress = h(doc, 'progress', { class: 'trainer-progress', max: 1, value: 0, 'data-testid': 'train-progress' });
+  const stats = h(doc, 'div', { class: 'trainer-stats' });
+  const stat = (label: string, testid: string) => {
+    const v = h(doc, 'span', { class: 'trainer-stat-value', 'data-testid': testid }, {}, '–');
+    const el = h(doc, 'span', { class: 'trainer-stat' });
+    el.append(h(doc, 'span', { class: 'trainer-stat-label' }, {}, label + ' '), v);
+    stats.append(el);
+    return v;
+  };
+  const stateEl = stat('state', 'train-state');
+  const stepEl = stat('step', 'train-step');
+  const lossEl = stat('loss', 'train-loss');
+  const valEl = stat('val bpb', 'train-val-bpb');
+  const etaEl = stat('ETA', 'train-eta');
+  const tpsEl = stat('tokens/s', 'train-tps');
+  const memEl = stat('memory', 'train-memory');
+  const errorEl = h(doc, 'div', { class: 'trainer-error', role: 'alert', 'data-testid': 'train-error' });
+  errorEl.hidden = true;
+  const chartHost = h(doc, 'div', { class: 'trainer-chart', 'data-testid': 'train-chart' });
+  root.append(bar, progress, stats, errorEl, chartHost);
+
+  // Run bookkeeping: ETA uses time spent training, not time spent paused.
+  let runSteps = 0;
+  let startStep: number | null = null;
+  let activeMs = 0;
+  let activeSince: number | null = null;
+  let chartTimer: ReturnType<typeof setTimeout> | null = null;
+  let chart: (Element & { dispose?: () => void }) | null = null;
+  let disposed = false;
+  const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+  const setState = (state: TrainerState) => {
+    value.state = state;
+    root.dataset.state = state;
+    stateEl.textContent = state;
+    const running = state === 'training' || state === 'paused';
+    startBtn.disabled = running;
+    pauseBtn.disabled = state !== 'training';
+    resumeBtn.disabled = state !== 'paused';
+    stopBtn.disabled = !running;
+    for (const f of [lr.input, batch.input, steps.input]) f.disabled = running;
+    root.dispatchEvent(new Event('input', { bubbles: true }));
+  };
+
+  const drawChart = () => {
+    chartTimer = null;
+    if (disposed) return;
+    const width = options.width ?? Math.max(320, Math.min(720, root.clientWidth || 640));
+    const next = lossChart({ name: options.name ?? 'train', metrics: value.metrics }, { document: doc, width, height: options.chartHeight ?? 220, logY: false });
+    chart?.dispose?.();
+    chartHost.replaceChildren(next);
+    chart = next;
+  };
+  const scheduleChart = (force = false) => {
+    if (force) {
+      if (chartTimer) clearTimeout(chartTimer);
+      drawChart();
+    } else if (!chartTimer) chartTimer = setTimeout(drawChart, CHART_INTERVAL_MS);
+  };
+
+  const onMetrics = (m: Metrics) => {
+    if (disposed) return;
+    value.metrics.push(m);
+    value.last = m;
+    startStep ??= m.totalSteps - runSteps;
+    const done = m.step - startStep;
+    progress.value = runSteps > 0 ? Math.min(1, done / runSteps) : 0;
+    stepEl.textContent = String(m.step);
+    stepEl.dataset.step = String(m.step);
+    stepEl.title = `${done} of ${runSteps} this run`;
+    lossEl.textContent = Number.isFinite(m.loss) ? m.loss.toFixed(4) : String(m.loss);
+    lossEl.dataset.loss = String(m.loss);
+    lossEl.title = `${m.bpb.toFixed(3)} bits per byte`;
+    if (m.valBpb !== undefined) valEl.textContent = m.valBpb.toFixed(3);
+    tpsEl.textContent = formatCount(m.tokensPerSec);
+    memEl.textContent = `${formatBytes(m.numBytes)} · ${m.numTensors} tensors`;
+    const spent = activeMs + (activeSince !== null ? now() - activeSince : 0);
+    etaEl.textContent = done > 0 ? formatClock(((runSteps - done) * spent) / done / 1000) : '–';
+    scheduleChart();
+    options.onMetrics?.(m);
+  };
+
+  const readSettings = (): TrainOptions => {
+    const num = (input: HTMLInputElement, fallback: number) => (Number.isFinite(input.valueAsNumber) && input.valueAsNumber > 0 ? input.valueAsNumber : fallback);
+    const n = Math.round(num(steps.input, 200));
+    return {
+      evalEvery: options.evalEvery ?? Math.max(1, Math.round(n / 10)),
+      seqLen: options.seqLen,
+      ...options.train,
+      steps: n,
+      lr: num(lr.input, 1e-3),
+      batchSize: Math.round(num(batch.input, 16)),
+    };
+  };
+
+  root.start = async () => {
+    if (value.state === 'training' || value.state === 'paused') return null;
+    const opts = readSettings();
+    runSteps = opts.steps;
+    startStep = null;
+    activeMs = 0;
+    activeSince = now();
+    value.metrics = [];
+    value.last = null;
+    value.summary = null;
+    value.error = null;
+    errorEl.hidden = true;
+    progress.value = 0;
+    etaEl.textContent = '–';
+    setState('training');
+    try {
+      const summary = await api.train(opts, onMetrics);
+      value.summary = summary;
+      if (!disposed) {
+        progress.value = summary.stopped ? progress.value : 1;
+        etaEl.textContent = summary.stopped ? '–' : '0:00';
+        scheduleChart(true);
+        setState(summary.stopped ? 'stopped' : 'done');
+      }
+      return summary;
+    } catch (e) {
+      value.error = e instanceof Error ? e.message : String(e);
+      if (!disposed) {
+        errorEl.textContent = value.error;
+        errorEl.hidden = false;
+        setState('error');
+      }
+      return null;
+    } finally {
+      activeSince = null;
+    }
+  };
+  root.pause = async () => {
+    if (value.state !== 'training') return;
+    await api.pause();
+    if (activeSince !== null) activeMs += now() - activeSince;
+    activeSince = null;
+    setState('paused');
+  };
+  root.resume = async () => {
+    if (value.state !== 'paused') return;
+    await api.resume();
+    activeSince = now();
+    setState('training');
+  };
+  root.stop = async () => {
+    if (value.state !== 'training' && value.state !== 'paused') return;
+    await api.stop();
+  };
+  root.dispose = () => {
+    if (disposed) return;
+    if (value.state === 'training' || value.state === 'paused') void api.stop().catch(() => undefined);
+    disposed = true;
+    if (chartTimer) clearTimeout(chartTimer);
+    chart?.dispose?.();
+  };
+
+  // Button errors (a dead worker) show in the widget rather than as unhandled rejections.
+  const guard = (fn: () => Promise<unknown>) => () =>
+    void fn().catch((e: unknown) => {
+      errorEl.textContent = e instanceof Error ? e.message : String(e);
+      errorEl.hidden = false;
+    });
+  startBtn.addEventListener('click', guard(root.start));
+  pauseBtn.addEventListener('click', guard(root.pause));
+  resumeBtn.addEventListener('click', guard(root.resume));
+  stopBtn.addEventListener('click', guard(root.stop));
+
+  void options.invalidation?.then(root.dispose);
+  setState('idle');
+  scheduleChart(true);
+  if (options.autoStart) void root.start();
+  return root;
+}
