@@ -33,7 +33,11 @@ export async function connectEngine(opts: { backend?: BackendName } = {}): Promi
     init: (o) => remote.init(o),
     createModel: (s) => remote.createModel(s),
     modelInfo: () => remote.modelInfo(),
-    loadData: (spec, onProgress) => remote.loadData(spec, onProgress ? Comlink.proxy(onProgress) : undefined),
+    // File bytes move to the worker instead of being copied (a raw enwik8 is 100 MB); the caller gives them up.
+    loadData: (spec, onProgress) => {
+      const cb = onProgress ? Comlink.proxy(onProgress) : undefined;
+      return 'bytes' in spec ? remote.loadData(Comlink.transfer(spec, [spec.bytes.buffer as ArrayBuffer]), cb) : remote.loadData(spec, cb);
+    },
     train: (o, onMetrics) => remote.train(o, Comlink.proxy(onMetrics)),
     pause: () => remote.pause(),
     resume: () => remote.resume(),

@@ -51,7 +51,8 @@ describe('Engine', () => {
     const run = e.train({ steps: 200, batchSize: 4, seqLen: 32, logEvery: 1 }, (m) => {
       seen.push(m);
       if (m.step >= 5 && !grown) grown = e.grow({ add: 8, target: 'ffn', mode: 'preserve' });
-      if (m.step >= 12) void e.stop();
+      // Stop only once the growth has shown up in the metrics (emits are time-throttled).
+      if (m.growth || (grown && seen.some((x) => x.growth) && m.step >= 12)) void e.stop();
     });
     expect(await e.state()).toBe('training');
     const s = await run;
@@ -65,6 +66,7 @@ describe('Engine', () => {
     // steps keep rising across the growth
     expect(seen.map((m) => m.step)).toEqual([...seen.map((m) => m.step)].sort((a, b) => a - b));
     expect(await e.state()).toBe('idle');
+    expect((await e.runs())[0].growth).toEqual([event]);
 
     const paused = e.train({ steps: 50, batchSize: 4, seqLen: 32, logEvery: 1 }, () => {});
     await e.pause();

@@ -62,7 +62,7 @@ export class Engine implements EngineApi {
     this.trainer?.dispose();
     this.model?.dispose();
     this.model = model;
-    this.trainer = new Trainer(model, step);
+    this.trainer = new Trainer(model, step, (e) => this.currentRun?.growth.push(e));
     const c = model.config;
     const n = this.runRecords.filter((r) => r.name === name || r.name.startsWith(`${name} #`)).length;
     this.runRecords.push({
@@ -131,7 +131,6 @@ export class Engine implements EngineApi {
     const run = this.currentRun!;
     return this.trainer!.run(o, corpus, (m) => {
       run.metrics.push(m);
-      if (m.growth) run.growth.push(m.growth);
       onMetrics(m);
     });
   }
@@ -150,11 +149,7 @@ export class Engine implements EngineApi {
 
   async grow(o: GrowOptions): Promise<GrowthEvent> {
     this.requireModel();
-    const training = this.trainer!.running;
-    const event = await this.trainer!.grow(o);
-    // During a run the event reaches the record with the next metrics; an idle growth is recorded here.
-    if (!training) this.currentRun?.growth.push(event);
-    return event;
+    return this.trainer!.grow(o);
   }
 
   async runs(): Promise<RunRecord[]> {
@@ -252,11 +247,6 @@ export class Engine implements EngineApi {
   async state(): Promise<EngineState> {
     if (this.trainer?.running) return this.trainer.paused ? 'paused' : 'training';
     return this.busy ? 'busy' : 'idle';
-  }
-
-  /** The growth events of this model so far (for the run record). */
-  growthHistory(): GrowthEvent[] {
-    return this.trainer?.growthEvents.slice() ?? [];
   }
 
   async dispose() {

@@ -37,7 +37,6 @@ export class Trainer {
   paused = false;
   tokensSeen = 0;
   flops = 0;
-  readonly growthEvents: GrowthEvent[] = [];
   private optimizer: AdamW;
   private stopFlag = false;
   private resumeWaiter: (() => void) | null = null;
@@ -46,6 +45,8 @@ export class Trainer {
   constructor(
     private model: LanguageModel,
     public step = 0,
+    /** Every growth, whenever it happens (during a run, between runs, or after a stop). */
+    private readonly onGrowth: (e: GrowthEvent) => void = () => {},
   ) {
     this.optimizer = new AdamW(model.params);
   }
@@ -73,7 +74,7 @@ export class Trainer {
 
   private applyGrowth(opts: GrowOptions): GrowthEvent {
     const event = growWithOptimizer(this.model, this.optimizer, opts, this.step);
-    this.growthEvents.push(event);
+    this.onGrowth(event);
     return event;
   }
 
