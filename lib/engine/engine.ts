@@ -219,6 +219,8 @@ export class Engine implements EngineApi {
       growth: model.growth,
       step: this.trainer?.step ?? 0,
       optimizer: o.includeOptimizer ? this.trainer?.optimizerState() : undefined,
+      // Counters for compute-axis plots continue after a reload.
+      training: { tokensSeen: this.trainer?.tokensSeen ?? 0, flops: this.trainer?.flops ?? 0 },
       layout: modelLayout,
     });
   }
@@ -236,6 +238,11 @@ export class Engine implements EngineApi {
     this.nonFinite = ck.warnings.filter((w) => /nan|inf|non-finite/i.test(w));
     this.setModel(model, ck.step ?? 0, o.name ?? filename.replace(/\.(safetensors|bin|pt)$/, ''));
     if (ck.optimizer) this.trainer!.restoreOptimizer(ck.optimizer);
+    const t = ck.training as { tokensSeen?: unknown; flops?: unknown } | undefined;
+    if (typeof t?.tokensSeen === 'number' && typeof t.flops === 'number') {
+      this.trainer!.tokensSeen = t.tokensSeen;
+      this.trainer!.flops = t.flops;
+    }
     return this.info();
   }
 

@@ -42,6 +42,19 @@ describe('lab', () => {
     expect(s.steps).toBeLessThan(500);
   });
 
+  it('ignores a signal that fires after its run ended', async () => {
+    const { lab } = await makeLab();
+    await lab.model('micro');
+    await lab.data('copy');
+    let invalidate!: () => void;
+    await lab.train({ steps: 2, batchSize: 4, seqLen: 32, signal: new Promise<void>((r) => (invalidate = r)) }).done;
+    const second = lab.train({ steps: 30, batchSize: 4, seqLen: 32, logEvery: 1 });
+    invalidate();
+    const s = await second.done;
+    expect(s.stopped).toBe(false);
+    expect(s.steps).toBe(30);
+  });
+
   it('autosaves during training and resumes the step count after a "reload"', async () => {
     const store = memoryCheckpointStore();
     const { lab } = await makeLab(store);
@@ -54,9 +67,14 @@ describe('lab', () => {
     const fresh = (await makeLab(store)).lab; // a new engine, as after a page reload
     const info = await fresh.load();
     expect(info.step).toBe(7);
+    const flopsBefore = (await lab.runs())[0].metrics.at(-1)!.flops;
     await fresh.data('sort');
-    await fresh.train({ steps: 2, batchSize: 4, seqLen: 32 }).done;
+    const resumed = await fresh.train({ steps: 2, batchSize: 4, seqLen: 32 }).done;
+    expect(resumed.steps).toBe(2);
     expect((await fresh.info())!.step).toBe(9);
+    // Compute counters continue from the checkpoint: 2 more steps on top of the first 7.
+    const flopsAfter = (await fresh.runs())[0].metrics.at(-1)!.flops;
+    expect(flopsAfter).toBeCloseTo((flopsBefore * 9) / 7, 0);
   });
 
   it('rejects unknown data with a clear message', async () => {

@@ -124,7 +124,10 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
           }
         })();
       }
-      onStop(signal, () => void api.stop());
+      // A signal that fires after this run ended must not stop a later run (perhaps another cell's).
+      onStop(signal, () => {
+        if (!finished) void api.stop();
+      });
       return {
         metrics,
         done,
