@@ -1,5 +1,5 @@
 'use client';
-// Notebook toolbar: run all, interrupt, restart, download .md, revert to the bundled version, save state.
+// Notebook toolbar: run all, interrupt, restart, download .md, revert to the bundled version, present, save state.
 export interface NotebookToolbarProps {
   onRunAll(): void;
   onInterrupt(): void;
@@ -7,6 +7,8 @@ export interface NotebookToolbarProps {
   onDownload(): void;
   /** Shown for bundled notebooks with local edits. */
   onRevert?: () => void;
+  /** Enters presentation mode. */
+  onPresent(): void;
   /** "saved", "saving…" or an error. */
   saveState: string;
   /** Anything running or queued. */
@@ -34,6 +36,9 @@ export function NotebookToolbar(p: NotebookToolbarProps) {
           ⟲ Revert to bundled
         </button>
       ) : null}
+      <button type="button" onClick={p.onPresent} data-testid="present" title="Present: one slide per # or ## heading, code hidden (?present=1)">
+        ▣ Present
+      </button>
       <span className="save-state" data-testid="save-state" aria-live="polite">
         {p.saveState}
       </span>

@@ -1,24 +1,28 @@
 'use client';
-// One open notebook: header with the engine's real state, toolbar, cells with keyboard control, autosave and the trust gate.
+// One open notebook: header with the engine's real state, toolbar, cells with keyboard control, autosave, the trust gate,
+// presentation mode (?present=1) and crash recovery.
 import Link from 'next/link';
 import { useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { BackendName } from '@/lib/engine/types';
 import type { Notebook } from '@/lib/notebook/types';
 import { isUserSlug } from '@/lib/store/library';
 import { useNotebookStore } from '@/lib/store/notebookStore';
 import { Cell, type CellActions } from './Cell';
-import { applyCommand, removeCell, runAll, runAndAdvance, runCell, setKind, undoRemove, type CommandDeps } from './commands';
+import { applyCommand, removeCell, runAll, runAndAdvance, runCell, runCells, setKind, undoRemove, type CommandDeps } from './commands';
 import { downloadNotebook } from './download';
+import { EngineCrashBanner, EngineRecoveryNotice } from './EngineCrashBanner';
 import { NotebookHeader } from './NotebookHeader';
 import { NotebookToolbar } from './NotebookToolbar';
+import { Presentation } from './Presentation';
+import { asBackend } from './recovery';
 import { TrustBanner, TrustDialog } from './TrustDialog';
 import { UndoToast } from './UndoToast';
 import { useCommandKeys } from './useCommandKeys';
+import { useCrashRecovery } from './useCrashRecovery';
 import { useNotebookDoc } from './useNotebookDoc';
 import { useNotebookSession } from './useNotebookSession';
 
-const BACKENDS: readonly string[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+const isOn = (v: string | null) => ['1', 'true', 'yes'].includes(v ?? '');
 
 export interface NotebookViewProps {
   slug: string;
@@ -28,12 +32,13 @@ export interface NotebookViewProps {
 
 export function NotebookView({ slug, bundled }: NotebookViewProps) {
   const params = useSearchParams();
-  const backendParam = params.get('backend');
-  const backend = backendParam && BACKENDS.includes(backendParam) ? (backendParam as BackendName) : undefined;
-  const quick = ['1', 'true', 'yes'].includes(params.get('quick') ?? '');
+  const backend = asBackend(params.get('backend'));
+  const quick = isOn(params.get('quick'));
+  const presentParam = isOn(params.get('present'));
 
   const doc = useNotebookDoc(slug, bundled);
   const session = useNotebookSession(doc.status === 'ready', { backend, quick });
+  const recovery = useCrashRecovery(session, { debug: isOn(params.get('debug')) });
 
   const cells = useNotebookStore((s) => s.cells);
   const runtime = useNotebookStore((s) => s.runtime);
@@ -47,6 +52,16 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
 
   const [trustPrompt, setTrustPrompt] = useState<(() => void) | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [presenting, setPresenting] = useState(presentParam);
+  // A link or history step to ?present=1 (or away from it) enters (leaves) presentation mode.
+  useEffect(() => setPresenting(presentParam), [presentParam]);
+  const present = useCallback((on: boolean) => {
+    setPresenting(on);
+    const url = new URL(window.location.href);
+    if (on) url.searchParams.set('present', '1');
+    else url.searchParams.delete('present');
+    window.history.replaceState(window.history.state, '', url);
+  }, []);
 
   // Commands read the newest session and store through this ref, so cell callbacks can stay stable.
   const deps = useRef<CommandDeps>({ store: useNotebookStore.getState, session: null, whenTrusted: () => undefined });
@@ -81,20 +96,20 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
     [],
   );
 
-  useCommandKeys(doc.status === 'ready' && !trustPrompt && mode === 'command', (action) => {
+  useCommandKeys(doc.status === 'ready' && !trustPrompt && mode === 'command' && !presenting, (action) => {
     applyCommand(action, deps.current);
     revealSelected();
   });
 
   // In command mode the selected cell holds the focus, so the keys act on what the user sees selected.
   useEffect(() => {
-    if (mode !== 'command' || !selectedId) return;
+    if (mode !== 'command' || !selectedId || presenting) return;
     const el = document.querySelector<HTMLElement>(`[data-cell-id="${CSS.escape(selectedId)}"]`);
     if (!el) return;
     const active = document.activeElement;
     // Only take the focus from nowhere, another cell, or an editor being left; never from a widget's input or button.
     if (!active || active === document.body || active.matches('.cell') || active.closest('.cm-editor')) el.focus({ preventScroll: true });
-  }, [mode, selectedId, cells]);
+  }, [mode, selectedId, cells, presenting]);
 
   // User notebooks are not known to the server, so their tab title is set here.
   useEffect(() => {
@@ -139,47 +154,74 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
 
   const busy = Object.values(runtime).some((r) => r.status === 'running' || r.status === 'queued');
   const canRevert = Boolean(bundled) && !isUserSlug(slug) && hasLocalEdits;
+  const crashBanner = <EngineCrashBanner session={session} onRestart={(b) => void recovery.restartOn(b)} />;
+  const recoveryNotice = <EngineRecoveryNotice notice={recovery.notice} onDismiss={recovery.dismiss} />;
   return (
     <div className="notebook" data-testid="notebook" data-mode={mode} data-quick={quick || undefined}>
       <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={bundled ? 'bundled' : 'user'} />
-      <NotebookToolbar
-        onRunAll={() => runAll(deps.current)}
-        onInterrupt={() => void session?.interrupt()}
-        onRestart={() => void session?.restart()}
-        onDownload={onDownload}
-        onRevert={canRevert ? () => void onRevert() : undefined}
-        saveState={doc.error ?? (dirty ? 'saving…' : hasLocalEdits || isUserSlug(slug) ? 'saved' : '')}
-        busy={busy}
-        disabled={!session}
-      />
+      {/* The toolbar and what the engine has to say stay in sight wherever the page is scrolled. */}
+      <div className="notebook-sticky">
+        <NotebookToolbar
+          onRunAll={() => runAll(deps.current)}
+          onInterrupt={() => void session?.interrupt()}
+          onRestart={() => void session?.restart()}
+          onDownload={onDownload}
+          onRevert={canRevert ? () => void onRevert() : undefined}
+          onPresent={() => present(true)}
+          saveState={doc.error ?? (dirty ? 'saving…' : hasLocalEdits || isUserSlug(slug) ? 'saved' : '')}
+          busy={busy}
+          disabled={!session}
+        />
+        {!presenting ? crashBanner : null}
+        {!presenting ? recoveryNotice : null}
+      </div>
       {notice ? (
         <div className="notice" role="alert" onClick={() => setNotice(null)}>
           {notice}
         </div>
       ) : null}
       {!trusted ? <TrustBanner onTrust={() => useNotebookStore.getState().setTrusted(true)} /> : null}
-      <main className="cells" aria-label="cells">
-        {cells.map((cell, i) => (
-          <Cell
-            key={cell.id}
-            cell={cell}
-            index={i}
-            state={runtime[cell.id]}
-            selected={cell.id === selectedId}
-            editing={cell.id === selectedId && mode === 'edit'}
-            trusted={trusted}
-            actions={actions}
-          />
-        ))}
-        <div className="add-cell">
-          <button type="button" data-testid="add-code" onClick={() => addAtEnd('code')}>
-            + Code
-          </button>
-          <button type="button" data-testid="add-markdown" onClick={() => addAtEnd('markdown')}>
-            + Markdown
-          </button>
-        </div>
-      </main>
+      {presenting ? (
+        // Cells unmount while presenting: a DOM output (a chart, a widget) can sit in one place only, and here it is the slide.
+        <Presentation
+          title={frontMatter.title}
+          cells={cells}
+          runtime={runtime}
+          trusted={trusted}
+          onRunCells={(ids) => runCells(ids, deps.current)}
+          onExit={() => present(false)}
+          keysEnabled={!trustPrompt}
+          banner={
+            <>
+              {crashBanner}
+              {recoveryNotice}
+            </>
+          }
+        />
+      ) : (
+        <main className="cells" aria-label="cells">
+          {cells.map((cell, i) => (
+            <Cell
+              key={cell.id}
+              cell={cell}
+              index={i}
+              state={runtime[cell.id]}
+              selected={cell.id === selectedId}
+              editing={cell.id === selectedId && mode === 'edit'}
+              trusted={trusted}
+              actions={actions}
+            />
+          ))}
+          <div className="add-cell">
+            <button type="button" data-testid="add-code" onClick={() => addAtEnd('code')}>
+              + Code
+            </button>
+            <button type="button" data-testid="add-markdown" onClick={() => addAtEnd('markdown')}>
+              + Markdown
+            </button>
+          </div>
+        </main>
+      )}
       <UndoToast count={deletedCount} onUndo={() => undoRemove(deps.current)} />
       {trustPrompt ? (
         <TrustDialog

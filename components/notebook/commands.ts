@@ -25,6 +25,15 @@ export function runCell(id: string, deps: CommandDeps): void {
   });
 }
 
+/** Runs several code cells (a slide's) behind one trust prompt. */
+export function runCells(ids: readonly string[], deps: CommandDeps): void {
+  const code = ids.filter((id) => deps.store().cells.find((c) => c.id === id)?.kind === 'code');
+  if (!code.length) return;
+  deps.whenTrusted(() => {
+    for (const id of code) deps.session?.runCell(id, deps.store().cells);
+  });
+}
+
 export function runAll(deps: CommandDeps): void {
   deps.whenTrusted(() => {
     deps.session?.runAll(deps.store().cells);

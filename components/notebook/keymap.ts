@@ -76,3 +76,44 @@ export function isTextTarget(target: EventTarget | null): boolean {
   if (el.isContentEditable) return true;
   return Boolean(el.closest('input, textarea, select, [contenteditable="true"], .cm-editor, [data-cell-output]'));
 }
+
+/** What a key does in presentation mode. */
+export type SlideAction = 'next' | 'prev' | 'first' | 'last' | 'exit';
+
+/** Presentation keys, as slide viewers have them: →/PageDown/Space on, ←/PageUp/Shift+Space back, Home/End, Esc leaves. */
+export function presentationKey(e: KeyLike): SlideAction | null {
+  if (e.ctrlKey || e.metaKey || e.altKey) return null; // browser shortcuts (back, zoom, ...) stay the browser's
+  switch (e.key) {
+    case 'ArrowRight':
+    case 'PageDown':
+      return 'next';
+    case ' ':
+    case 'Spacebar':
+      return e.shiftKey ? 'prev' : 'next';
+    case 'ArrowLeft':
+    case 'PageUp':
+      return 'prev';
+    case 'Home':
+      return 'first';
+    case 'End':
+      return 'last';
+    case 'Escape':
+      return 'exit';
+    default:
+      return null;
+  }
+}
+
+/**
+ * Whether a key belongs to the element it was pressed in rather than to the slide deck: anything in a text field or
+ * editor, arrows/Home/End in any form control (a slider moves), and Space/Enter on a button or link (it presses it).
+ */
+export function keyBelongsToTarget(key: string, target: EventTarget | null): boolean {
+  if (!target || typeof (target as Element).closest !== 'function') return false;
+  const el = target as HTMLElement;
+  if (el.isContentEditable || el.closest('textarea, [contenteditable="true"], .cm-editor')) return true;
+  const input = el.closest('input, select');
+  if (input) return key !== 'Escape' && key !== 'PageUp' && key !== 'PageDown';
+  if (key === ' ' || key === 'Enter') return Boolean(el.closest('button, a, [role="button"], summary'));
+  return false;
+}

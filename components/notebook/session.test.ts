@@ -39,10 +39,11 @@ function setup() {
   const conns: ReturnType<typeof scriptedConnection>[] = [];
   let resets = 0;
   const session = new NotebookSession({
-    connect: async () => {
+    backend: 'wasm',
+    connect: async (opts) => {
       const c = scriptedConnection(log);
       conns.push(c);
-      log.push('connect');
+      log.push(`connect ${opts.backend ?? 'any'}`);
       return c.conn;
     },
     createRuntime: (o) => new NotebookRuntime(o),
@@ -101,6 +102,37 @@ describe('NotebookSession', () => {
     t.session.runCell('b', cells);
     await until(() => t.states.b?.status === 'done');
     expect(t.states.b.value).toBe(42);
+    t.session.dispose();
+  });
+
+  it('restart on another backend asks the engine for it from then on', async () => {
+    const t = setup();
+    t.session.start(cells);
+    expect(t.session.backend).toBe('wasm');
+    await until(() => t.engine.status === 'ready');
+    await t.session.restart({ backend: 'cpu' });
+    expect(t.session.backend).toBe('cpu');
+    await t.session.restart();
+    await until(() => t.conns.length === 3);
+    expect(t.log.filter((l) => l.startsWith('connect'))).toEqual(['connect wasm', 'connect cpu', 'connect cpu']);
+    expect(await t.session.connection()).toBe(t.conns[2].conn);
+    t.session.dispose();
+    expect(t.session.connection()).toBeNull();
+  });
+
+  it('simulateCrash ends the worker and reports a crash once; running cells stop', async () => {
+    const t = setup();
+    const loop: CellData[] = [{ id: 'l', kind: 'code', source: 'for (;;) { yield 1; await new Promise((r) => setTimeout(r, 5)) }' }];
+    t.session.start(loop);
+    await until(() => t.engine.status === 'ready');
+    t.session.runAll(loop);
+    await until(() => t.states.l?.status === 'running');
+    await t.session.simulateCrash('gone');
+    expect(t.log).toContain('terminate');
+    expect(t.engine).toMatchObject({ status: 'crashed', error: 'gone', engineState: null, memory: null, params: null });
+    await until(() => t.states.l?.status === 'stopped');
+    t.conns[0].crash('late second report');
+    expect(t.engine.error).toBe('gone');
     t.session.dispose();
   });
 

@@ -25,6 +25,7 @@ export interface SessionDeps {
   onEngine(patch: Partial<Omit<EngineView, 'set' | 'reset'>>): void;
   /** Called when a restart drops every cell's state. */
   onReset?(): void;
+  /** The backend to ask for first (the engine falls back from it); `restart({ backend })` changes it. */
   backend?: BackendName;
   /** How often to read engine state and memory for the header (ms). */
   pollMs?: number;
@@ -39,8 +40,23 @@ export class NotebookSession {
   private disposed = false;
   // Bumped on restart, so late callbacks from the previous engine or runtime are ignored.
   private generation = 0;
+  // Reports a crash of the current engine (set once it is connected); also used by simulateCrash.
+  private reportCrash: ((message: string) => void) | null = null;
+  private requested: BackendName | undefined;
 
-  constructor(private readonly deps: SessionDeps) {}
+  constructor(private readonly deps: SessionDeps) {
+    this.requested = deps.backend;
+  }
+
+  /** The backend this session asks the engine for (undefined: the engine's own order). */
+  get backend(): BackendName | undefined {
+    return this.requested;
+  }
+
+  /** The current engine connection (it may still be starting, or fail); null after dispose. */
+  connection(): Promise<EngineConnection> | null {
+    return this.conn;
+  }
 
   /** Starts the engine and the runtime; cells do not run until asked. */
   start(cells: CellData[]): void {
@@ -51,19 +67,25 @@ export class NotebookSession {
   private boot(): void {
     const gen = ++this.generation;
     const live = () => gen === this.generation && !this.disposed;
+    this.reportCrash = null;
     this.deps.onEngine({ status: 'connecting', error: null, info: null, engineState: null, memory: null, params: null });
-    const conn = this.deps.connect({ backend: this.deps.backend });
+    const conn = this.deps.connect({ backend: this.requested });
     this.conn = conn;
     conn.then(
       (c) => {
         if (!live()) return c.terminate();
         this.deps.onEngine({ status: 'ready', info: c.info });
-        c.onCrash((message) => {
-          if (!live()) return;
-          this.deps.onEngine({ status: 'crashed', error: message });
+        let crashed = false;
+        const report = (message: string) => {
+          if (!live() || crashed) return;
+          crashed = true;
+          // The readings were of an engine that is gone; the header must not keep saying "training".
+          this.deps.onEngine({ status: 'crashed', error: message, engineState: null, memory: null, params: null });
           this.stopPolling();
           this.runtime?.interrupt();
-        });
+        };
+        this.reportCrash = report;
+        c.onCrash(report);
         this.startPolling(c, live);
       },
       (e: unknown) => {
@@ -89,7 +111,8 @@ export class NotebookSession {
       this.polling = true;
       try {
         const [engineState, memory, model] = await Promise.all([c.api.state(), c.api.memory(), c.api.modelInfo()]);
-        if (live()) this.deps.onEngine({ engineState, memory, params: model?.params ?? null });
+        // Polling stopped meanwhile (a crash): this reading is of a dead engine.
+        if (live() && this.pollTimer !== null) this.deps.onEngine({ engineState, memory, params: model?.params ?? null });
       } catch {
         // A dead worker is reported through onCrash; nothing to add here.
       } finally {
@@ -140,9 +163,14 @@ export class NotebookSession {
     await c?.api.stop().catch(() => undefined);
   }
 
-  /** A kernel restart: a fresh engine worker (all tensors freed) and a fresh runtime; cells keep their source. */
-  async restart(): Promise<void> {
+  /**
+   * A kernel restart: a fresh engine worker (all tensors freed) and a fresh runtime; cells keep their source.
+   * `backend` changes the backend asked for, from this restart on (crash recovery moves down the backend order).
+   */
+  async restart(opts: { backend?: BackendName } = {}): Promise<void> {
+    if ('backend' in opts) this.requested = opts.backend;
     this.stopPolling();
+    this.reportCrash = null;
     this.runtime?.dispose();
     this.runtime = null;
     const old = this.conn;
@@ -150,6 +178,19 @@ export class NotebookSession {
     old?.then((c) => c.terminate(), () => undefined);
     this.deps.onReset?.();
     if (!this.disposed) this.boot();
+  }
+
+  /**
+   * Debug hook (`?debug=1`): ends the worker and reports it as a crash. `terminate()` alone fires no error event, so
+   * without the report the page would wait on a dead worker instead of offering recovery.
+   */
+  async simulateCrash(message = 'engine worker terminated (simulated crash)'): Promise<void> {
+    const p = this.conn;
+    const c = await p?.catch(() => null);
+    if (!c || p !== this.conn) return;
+    const report = this.reportCrash;
+    c.terminate();
+    report?.(message);
   }
 
   dispose(): void {
