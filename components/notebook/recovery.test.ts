@@ -1,11 +1,10 @@
 // Crash recovery: the backend order (kept equal to the engine's), which backend comes next, and resuming from the autosave.
 import { describe, expect, it } from 'vitest';
 import type { EngineApi } from '@/lib/engine/api';
-import { BACKEND_ORDER } from '@/lib/engine/backend';
 import type { EngineConnection } from '@/lib/engine/client';
 import type { BackendName } from '@/lib/engine/types';
 import { memoryCheckpointStore } from '@/lib/io/checkpoint-store';
-import { asBackend, BACKENDS, describeOutcome, failedBackend, nextBackend, recoverEngine } from './recovery';
+import { asBackend, describeOutcome, failedBackend, nextBackend, recoverEngine } from './recovery';
 
 function fakeConn(backend: BackendName, loaded: string[]): EngineConnection {
   const api = {
@@ -19,10 +18,6 @@ function fakeConn(backend: BackendName, loaded: string[]): EngineConnection {
 }
 
 describe('backend order', () => {
-  it("is the engine's BACKEND_ORDER", () => {
-    expect(BACKENDS).toEqual(BACKEND_ORDER);
-  });
-
   it('nextBackend walks down the order and stops after CPU', () => {
     expect(nextBackend('webgpu')).toBe('webgl');
     expect(nextBackend('webgl')).toBe('wasm');

@@ -1,25 +1,20 @@
 // Crash recovery as plain functions: which backend to try after a crash, and a restart that resumes from the autosave.
 import type { EngineConnection } from '@/lib/engine/client';
 import { AUTOSAVE } from '@/lib/engine/lab';
-import type { BackendInfo, BackendName } from '@/lib/engine/types';
+import { BACKEND_ORDER, type BackendInfo, type BackendName } from '@/lib/engine/types';
 import type { CheckpointStore } from '@/lib/io/checkpoint-store';
 
-/**
- * lib/engine/backend's BACKEND_ORDER, repeated here because importing that module would pull every tfjs backend into
- * the page bundle (the engine runs in the worker). recovery.test.ts checks the two stay equal.
- */
-export const BACKENDS: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export const BACKEND_LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
 export function asBackend(s: string | null | undefined): BackendName | undefined {
-  return s && (BACKENDS as readonly string[]).includes(s) ? (s as BackendName) : undefined;
+  return s && (BACKEND_ORDER as readonly string[]).includes(s) ? (s as BackendName) : undefined;
 }
 
 /** The backend after `b` in the order, or null after the last one (CPU). */
 export function nextBackend(b: BackendName): BackendName | null {
-  const i = BACKENDS.indexOf(b);
-  return i >= 0 && i < BACKENDS.length - 1 ? BACKENDS[i + 1] : null;
+  const i = BACKEND_ORDER.indexOf(b);
+  return i >= 0 && i < BACKEND_ORDER.length - 1 ? BACKEND_ORDER[i + 1] : null;
 }
 
 /**

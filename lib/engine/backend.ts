@@ -4,16 +4,16 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import type { BackendInfo, BackendName } from './types';
+import { BACKEND_ORDER, type BackendInfo, type BackendName } from './types';
 
-export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
+export { BACKEND_ORDER };
 
 export function isBackendName(s: unknown): s is BackendName {
   return typeof s === 'string' && (BACKEND_ORDER as readonly string[]).includes(s);
 }
 
 export interface SelectOptions {
-  /** Force this backend (falls back down the order, with the reason, only if it cannot start). */
+  /** Force this backend (falls to the backends after it in the order, with the reason, only if it cannot start). */
   backend?: BackendName;
   /** Where the browser fetches the tfjs wasm binaries from (the app serves them at /tfjs-wasm/). */
   wasmPath?: string;
@@ -45,7 +45,8 @@ async function describeAdapter(backend: BackendName): Promise<string | undefined
 /** Selects and initialises a tfjs backend; the order is webgpu, webgl, wasm, cpu (or `backend` first). */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
   if (opts.wasmPath) setWasmPaths(opts.wasmPath);
-  const order = opts.backend ? [opts.backend, ...BACKEND_ORDER.filter((b) => b !== opts.backend)] : [...BACKEND_ORDER];
+  // A forced backend falls down the list, never back up: after a WebGPU crash, webgl -> wasm -> cpu.
+  const order = opts.backend ? BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(opts.backend)) : [...BACKEND_ORDER];
   const fallbacks: BackendInfo['fallbacks'] = [];
   for (const name of order) {
     let reason = await probe(name);

@@ -140,3 +140,13 @@ describe('Engine', () => {
     await e.dispose();
   });
 });
+
+describe('backend choice', () => {
+  it('a forced backend falls down the order, never back up', async () => {
+    const { selectBackend } = await import('./backend');
+    // In Node webgl cannot start: forcing it falls to wasm, without trying webgpu first.
+    const info = await selectBackend({ backend: 'webgl' });
+    expect(info.backend).toBe('wasm');
+    expect(info.fallbacks.map((f) => f.backend)).toEqual(['webgl']);
+  });
+});

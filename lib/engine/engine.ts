@@ -170,7 +170,7 @@ export class Engine implements EngineApi {
     try {
       const prompt = Array.from(encode(o.prompt));
       // An empty prompt starts from a newline, the most neutral byte in text corpora.
-      const ids = sample(model, prompt.length ? prompt : [10], { maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topK: o.topK, seed: o.seed ?? 0 });
+      const ids = await sample(model, prompt.length ? prompt : [10], { maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topK: o.topK, seed: o.seed ?? 0 });
       return { text: decode(Uint8Array.from(ids)), ids };
     } finally {
       this.busy = false;
@@ -214,11 +214,11 @@ export class Engine implements EngineApi {
   async saveCheckpoint(o: { includeOptimizer?: boolean } = {}): Promise<Uint8Array> {
     const model = this.requireModel();
     return encodeCheckpoint({
-      tensors: model.toTensors(),
+      tensors: await model.toTensors(),
       config: model.config,
       growth: model.growth,
       step: this.trainer?.step ?? 0,
-      optimizer: o.includeOptimizer ? this.trainer?.optimizerState() : undefined,
+      optimizer: o.includeOptimizer ? await this.trainer?.optimizerState() : undefined,
       // Counters for compute-axis plots continue after a reload.
       training: { tokensSeen: this.trainer?.tokensSeen ?? 0, flops: this.trainer?.flops ?? 0 },
       layout: modelLayout,

@@ -15,8 +15,8 @@ export function growWithOptimizer(model: LanguageModel, optimizer: AdamW, opts: 
   return growModel(model, opts, { step, onParamReplaced: (name, _old, next) => optimizer.extend(name, next) });
 }
 
-export function optimizerState(opt: AdamW): OptimizerState {
-  const s = opt.state();
+export async function optimizerState(opt: AdamW): Promise<OptimizerState> {
+  const s = await opt.state();
   const m = new Map<string, Float32Array>();
   const v = new Map<string, Float32Array>();
   for (const [name, mom] of s.moments) {
@@ -27,12 +27,12 @@ export function optimizerState(opt: AdamW): OptimizerState {
 }
 
 /** Mean loss and bits per byte over up to `batches` held-out batches of `data`. */
-export function evaluateOn(model: LanguageModel, data: Uint8Array, o: { batches: number; batchSize: number; seqLen: number }): Evaluation {
+export async function evaluateOn(model: LanguageModel, data: Uint8Array, o: { batches: number; batchSize: number; seqLen: number }): Promise<Evaluation> {
   const seqLen = Math.min(o.seqLen, data.length);
   const tensors: tf.Tensor2D[] = [];
   try {
     for (const b of evalBatches(data, o.batchSize, seqLen, o.batches)) tensors.push(tf.tensor2d(b, [b.length / seqLen, seqLen], 'int32'));
-    return evaluate(model, tensors);
+    return await evaluate(model, tensors);
   } finally {
     tf.dispose(tensors);
   }

@@ -147,7 +147,7 @@ export class Trainer {
         loss.dispose();
         let evaluated = false;
         if (o.evalEvery && (this.step % o.evalEvery === 0 || last)) {
-          const r = evaluateOn(this.model, corpus.val, { batches: o.evalBatches ?? 4, batchSize, seqLen });
+          const r = await evaluateOn(this.model, corpus.val, { batches: o.evalBatches ?? 4, batchSize, seqLen });
           lastValBpb = r.bpb;
           evaluated = true;
         }

@@ -4,6 +4,8 @@ import type { ModelConfig, NormActivation, PresetName } from '../tokenformer/con
 import type { CorpusSpec } from '../data';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/** Fastest first; a backend that cannot start falls to the next one. */
+export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   /** The backend actually in use. */

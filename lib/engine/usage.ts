@@ -39,7 +39,7 @@ export function topKOfRow(w: Float32Array, r: number, n: number, k: number): num
   return idx;
 }
 
-export function computeUsage(model: LanguageModel, data: Uint8Array, o: { windows?: number; seqLen?: number; k?: number; contexts?: number } = {}): UsageStats {
+export async function computeUsage(model: LanguageModel, data: Uint8Array, o: { windows?: number; seqLen?: number; k?: number; contexts?: number } = {}): Promise<UsageStats> {
   const seqLen = Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen, data.length);
   const windows = Math.max(1, o.windows ?? 4);
   const k = Math.max(1, o.k ?? 4);
@@ -51,7 +51,7 @@ export function computeUsage(model: LanguageModel, data: Uint8Array, o: { window
   let positions = 0;
   for (const start of starts) {
     const ids = Array.from(data.subarray(start, start + seqLen));
-    const maps = model.attentionMaps(ids);
+    const maps = await model.attentionMaps(ids);
     accs ??= maps.layers.map((l) =>
       Object.fromEntries(KINDS.map((kind) => {
         const n = l.pattention[kind].n;
