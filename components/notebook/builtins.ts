@@ -1,5 +1,6 @@
 // The names every cell can use besides its own: the lab, charts, inputs, tfjs, widgets, and the page's quick flag.
 import type { EngineConnection } from '@/lib/engine/client';
+import type { CheckpointsOptions } from '@/components/panels/checkpoints';
 import type { DataPickerOptions } from '@/components/panels/dataPicker';
 import type { InsightBuiltin } from '@/components/panels/insight';
 import type { TrainerOptions } from '@/components/panels/trainer';
@@ -46,6 +47,12 @@ export function makeBuiltins({ engine, quick, createLab }: BuiltinDeps): Record<
     dataPicker: lazy(async () => {
       const [{ dataPicker }, c] = await Promise.all([import('@/components/panels/dataPicker'), engine]);
       return (opts?: DataPickerOptions) => dataPicker(c.api, opts);
+    }),
+    // Checkpoints in this browser's IndexedDB: the same database the lab's save/load/autosave use (lib/io/checkpoint-store-idb).
+    checkpoints: lazy(async () => {
+      const [{ checkpoints }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/checkpoints'), import('@/lib/io/checkpoint-store-idb'), engine]);
+      const store = idbCheckpointStore();
+      return (opts?: CheckpointsOptions) => checkpoints(c.api, store, opts);
     }),
     // The insight panels (attention maps, usage, growth controls, runs), bound to this engine like trainer().
     ...Object.fromEntries(
