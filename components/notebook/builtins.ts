@@ -26,6 +26,8 @@ export interface BuiltinDeps {
   engine: Promise<EngineConnection>;
   /** `?quick=1`: cells shrink models and step counts so the whole notebook runs in seconds. */
   quick: boolean;
+  /** The notebook's front-matter `defaults` (e.g. preset, steps), read by cells as `defaults.steps`. */
+  defaults?: Record<string, unknown>;
   /** The `lab` object for an engine connection (lib/engine/lab's createLab). */
   createLab?: (conn: EngineConnection, quick: boolean) => unknown;
 }
@@ -35,9 +37,10 @@ export interface BuiltinDeps {
  * variable definition and would call it. Widget factories therefore arrive as promises of functions,
  * which also makes a cell that uses them wait for the engine.
  */
-export function makeBuiltins({ engine, quick, createLab }: BuiltinDeps): Record<string, unknown> {
+export function makeBuiltins({ engine, quick, createLab, defaults = {} }: BuiltinDeps): Record<string, unknown> {
   const builtins: Record<string, unknown> = {
     quick,
+    defaults: Object.freeze({ ...defaults }),
     engine: engine.then((c) => c.api),
     backend: engine.then((c) => c.info),
     trainer: lazy(async () => {

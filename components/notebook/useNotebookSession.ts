@@ -24,7 +24,7 @@ export function useNotebookSession(ready: boolean, opts: { backend?: BackendName
     const s = new NotebookSession({
       connect: sessionWiring.connect,
       createRuntime: sessionWiring.createRuntime,
-      builtins: (conn) => makeBuiltins({ engine: conn, quick, createLab: sessionWiring.createLab }),
+      builtins: (conn) => makeBuiltins({ engine: conn, quick, createLab: sessionWiring.createLab, defaults: notebook().frontMatter.defaults }),
       onCellState: (id, state) => notebook().setCellState(id, state),
       onEngine: (patch) => engine().set(patch),
       onReset: () => notebook().clearRuntime(),

@@ -46,8 +46,8 @@ async function runNotebook(file: string) {
   const engine = new Engine();
   const info = await engine.init({ backend: 'wasm' });
   const conn = { api: engine, info, terminate: () => {}, onCrash: () => {} };
-  const builtins = makeBuiltins({ engine: Promise.resolve(conn), quick: QUICK, createLab: (c, quick) => createLab(c, { quick, store: memoryCheckpointStore() }) });
   const notebook = parseNotebook(readFileSync(path.join(DIR, file), 'utf8'));
+  const builtins = makeBuiltins({ engine: Promise.resolve(conn), quick: QUICK, defaults: notebook.frontMatter.defaults, createLab: (c, quick) => createLab(c, { quick, store: memoryCheckpointStore() }) });
   const code = notebook.cells.filter((c) => c.kind === 'code');
   const states = new Map<string, CellRuntimeState>();
   let lastChange = Date.now();
