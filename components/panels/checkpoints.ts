@@ -2,11 +2,10 @@
 import type { EngineApi } from '@/lib/engine/api';
 import type { ModelInfo } from '@/lib/engine/types';
 import type { CheckpointStore, StoredCheckpointInfo } from '@/lib/io/checkpoint-store';
-import { isOptimizerTensor } from '@/lib/io/checkpoint';
-import { readSafetensors, writeSafetensors } from '@/lib/io/safetensors';
+import { stripForReference } from '@/lib/io/checkpoint';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { formatBytes, formatCount } from './format';
-import { button, emitInput, errorBox, field, onInvalidation, ownInputOnly, poll, showError, visible, type PanelElement } from './panelKit';
+import { button, emitInput, errorBox, field, onInvalidation, ownInputOnly, poll, showError, visible, wireFileDrop, type PanelElement } from './panelKit';
 
 /** The name training autosaves go under (lib/engine/lab's AUTOSAVE; kept literal so this file needs no lab import). */
 export const AUTOSAVE_NAME = 'autosave';
@@ -74,12 +73,6 @@ export function checkpointFilename(name: string, step?: number): string {
   return `${stem}${step !== undefined ? `-step${step}` : ''}.safetensors`;
 }
 
-/** The same checkpoint without its optimizer moments (the model, config, growth and step stay). */
-export function withoutOptimizer(bytes: Uint8Array): Uint8Array {
-  const file = readSafetensors(bytes, { names: (n) => !isOptimizerTensor(n) });
-  const { optimizer_step: _drop, ...metadata } = file.metadata;
-  return writeSafetensors(file.tensors, metadata);
-}
 
 /** Blob.arrayBuffer where the environment has it (browsers, Node), FileReader otherwise (older jsdom). */
 export async function blobBytes(blob: Blob): Promise<Uint8Array> {
@@ -345,7 +338,7 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
           const stored = await store.load(name);
           if (!stored) throw new Error(`no checkpoint named "${name}" in this browser`);
           // Stored checkpoints always carry the optimizer; strip it unless asked for.
-          bytes = withOpt ? stored : withoutOptimizer(stored);
+          bytes = withOpt ? stored : stripForReference(stored);
           filename = checkpointFilename(name, value.checkpoints.find((c) => c.name === name)?.step);
         }
         const blob = new Blob([bytes as BlobPart], { type: 'application/octet-stream' });
@@ -375,29 +368,7 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
   });
   currentBtn.addEventListener('click', () => void root.download());
   resumeBtn.addEventListener('click', () => void root.resume());
-  zone.addEventListener('click', () => fileInput.click());
-  zone.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      fileInput.click();
-    }
-  });
-  fileInput.addEventListener('change', () => {
-    const f = fileInput.files?.[0];
-    if (f) void root.upload(f);
-    fileInput.value = '';
-  });
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('drag');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('drag'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('drag');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) void root.upload(f);
-  });
+  wireFileDrop(zone, fileInput, (f) => void root.upload(f));
 
   const stopPoll = poll(options.every ?? 5000, () => root.refresh(), () => !busy && !disposed && visible(root));
   root.dispose = () => {

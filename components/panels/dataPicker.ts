@@ -3,6 +3,7 @@ import type { EngineApi, Progress } from '@/lib/engine/api';
 import type { DataInfo, DataSpec } from '@/lib/engine/types';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { formatBytes } from './format';
+import { wireFileDrop } from './panelKit';
 
 export interface DataPickerOptions extends DocumentOption {
   /** Text shown in the drop zone. */
@@ -91,28 +92,6 @@ export function dataPicker(api: EngineApi, options: DataPickerOptions = {}): Dat
     }
   };
 
-  zone.addEventListener('click', () => input.click());
-  zone.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') {
-      e.preventDefault();
-      input.click();
-    }
-  });
-  input.addEventListener('change', () => {
-    const f = input.files?.[0];
-    if (f) void root.load(f);
-    input.value = '';
-  });
-  zone.addEventListener('dragover', (e) => {
-    e.preventDefault();
-    zone.classList.add('drag');
-  });
-  zone.addEventListener('dragleave', () => zone.classList.remove('drag'));
-  zone.addEventListener('drop', (e) => {
-    e.preventDefault();
-    zone.classList.remove('drag');
-    const f = e.dataTransfer?.files?.[0];
-    if (f) void root.load(f);
-  });
+  wireFileDrop(zone, input, (f) => void root.load(f));
   return root;
 }

@@ -6,7 +6,7 @@ import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { formatCount } from './format';
 import {
   KINDS, button, configuredTokens, emitInput, errorBox, field, onInvalidation, ownInputOnly, pattentionPrefix, poll, selectEl, showError,
-  visible, type PanelElement,
+  statRow, visible, type PanelElement,
 } from './panelKit';
 
 export interface GrowthPanelOptions extends DocumentOption {
@@ -99,13 +99,7 @@ export function growthPanel(api: EngineApi, options: GrowthPanelOptions = {}): G
   bar.append(field(doc, 'target', targetSel), field(doc, 'layers', layersEl), field(doc, 'amount', amountIn), field(doc, 'mode', modeSel), growBtn);
 
   const stats = h(doc, 'div', { class: 'trainer-stats' }, { 'margin-top': '8px' });
-  const stat = (label: string, testid: string) => {
-    const v = h(doc, 'span', { class: 'trainer-stat-value', 'data-testid': testid }, {}, '–');
-    const el = h(doc, 'span', { class: 'trainer-stat' });
-    el.append(h(doc, 'span', { class: 'trainer-stat-label' }, {}, label + ' '), v);
-    stats.append(el);
-    return v;
-  };
+  const stat = statRow(doc, stats);
   const paramsEl = stat('params', 'param-count-live');
   const flopsEl = stat('FLOPs/token', 'flops-per-token');
   const stepEl = stat('step', 'grow-step');

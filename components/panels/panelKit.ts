@@ -146,3 +146,41 @@ export function configuredTokens(config: { qkvTokens: number; projTokens: number
 export function onInvalidation(invalidation: PromiseLike<unknown> | undefined, dispose: () => void): void {
   invalidation?.then(dispose, dispose);
 }
+
+/** A click/keyboard/drag-and-drop file zone over a hidden file input; `onFile` gets the first file chosen. */
+export function wireFileDrop(zone: HTMLElement, input: HTMLInputElement, onFile: (f: File) => void): void {
+  zone.addEventListener('click', () => input.click());
+  zone.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      input.click();
+    }
+  });
+  input.addEventListener('change', () => {
+    const f = input.files?.[0];
+    if (f) onFile(f);
+    input.value = '';
+  });
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('drag');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('drag'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('drag');
+    const f = e.dataTransfer?.files?.[0];
+    if (f) onFile(f);
+  });
+}
+
+/** A row of "label value" readouts (the trainer's style); returns a function that adds one and gives its value span. */
+export function statRow(doc: Document, stats: HTMLElement): (label: string, testid: string) => HTMLSpanElement {
+  return (label, testid) => {
+    const v = h(doc, 'span', { class: 'trainer-stat-value', 'data-testid': testid }, {}, '–');
+    const el = h(doc, 'span', { class: 'trainer-stat' });
+    el.append(h(doc, 'span', { class: 'trainer-stat-label' }, {}, label + ' '), v);
+    stats.append(el);
+    return v;
+  };
+}

@@ -4,6 +4,7 @@ import type { Metrics, TrainOptions } from '@/lib/engine/types';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { lossChart } from '@/components/viz/lossChart';
 import { formatBytes, formatClock, formatCount } from './format';
+import { statRow } from './panelKit';
 
 export type TrainerState = 'idle' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
 
@@ -77,13 +78,7 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
   // Progress and live numbers.
   const progress = h(doc, 'progress', { class: 'trainer-progress', max: 1, value: 0, 'data-testid': 'train-progress' });
   const stats = h(doc, 'div', { class: 'trainer-stats' });
-  const stat = (label: string, testid: string) => {
-    const v = h(doc, 'span', { class: 'trainer-stat-value', 'data-testid': testid }, {}, '–');
-    const el = h(doc, 'span', { class: 'trainer-stat' });
-    el.append(h(doc, 'span', { class: 'trainer-stat-label' }, {}, label + ' '), v);
-    stats.append(el);
-    return v;
-  };
+  const stat = statRow(doc, stats);
   const stateEl = stat('state', 'train-state');
   const stepEl = stat('step', 'train-step');
   const lossEl = stat('loss', 'train-loss');
