@@ -13,6 +13,17 @@ export default tseslint.config(
     },
   },
   {
+    // Synchronous read-back breaks WebGPU in the engine's worker (zeros, then a lost device): see lib/tokenformer/read_back.ts.
+    files: ['lib/**/*.ts', 'components/**/*.ts', 'components/**/*.tsx', 'app/**/*.tsx'],
+    ignores: ['**/*.test.ts', 'lib/testing/**'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['dataSync', 'arraySync', 'bufferSync'].map((property) => ({ property, message: 'read back with await t.data() (readBack): sync reads break WebGPU in a worker' })),
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

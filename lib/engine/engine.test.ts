@@ -126,6 +126,11 @@ describe('Engine', () => {
     expect(usage.layers[0].ffn.contexts[0]).toHaveLength(2);
     const g = await e.generate({ prompt: 'copy: ab|', maxNewTokens: 5, temperature: 0, seed: 1 });
     expect(g.ids).toHaveLength(5);
+    // Read-backs are asynchronous (WebGPU in a worker), so overlapping calls (two notebook cells) queue, not fail.
+    const [g1, g2] = await Promise.all([e.generate({ prompt: 'copy: ab|', maxNewTokens: 5, temperature: 0, seed: 1 }), e.generate({ prompt: 'copy: xy|', maxNewTokens: 3, temperature: 1, seed: 2 })]);
+    expect(g1).toEqual(g);
+    expect(g2.ids).toHaveLength(3);
+    expect(await e.state()).toBe('idle');
     await e.dispose();
   });
 

@@ -30,6 +30,8 @@ export class Engine implements EngineApi {
   private corpus: Corpus | null = null;
   private trainer: Trainer | null = null;
   private busy = false;
+  /** The last generate() queued: generations run one after another (each awaits its read-backs). */
+  private generating: Promise<unknown> = Promise.resolve();
   private nonFinite: string[] = [];
   private readonly runRecords: RunRecord[] = [];
 
@@ -164,6 +166,15 @@ export class Engine implements EngineApi {
   }
 
   async generate(o: GenerateOptions): Promise<{ text: string; ids: number[] }> {
+    // Sampling reads logits back asynchronously (a synchronous read breaks WebGPU in a worker), so two calls can
+    // overlap, e.g. from two notebook cells: they queue instead of the second failing as busy.
+    const previous = this.generating;
+    const turn = previous.then(() => this.generateNow(o));
+    this.generating = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async generateNow(o: GenerateOptions): Promise<{ text: string; ids: number[] }> {
     const model = this.requireModel();
     this.requireIdle('generate');
     this.busy = true;

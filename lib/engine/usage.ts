@@ -49,9 +49,12 @@ export async function computeUsage(model: LanguageModel, data: Uint8Array, o: { 
   for (let i = 0; i < windows; i++) starts.push(Math.floor((span * i) / Math.max(1, windows - 1)));
   let accs: Record<PattentionKind, Acc>[] | null = null as Record<PattentionKind, Acc>[] | null;
   let positions = 0;
-  for (const start of starts) {
+  // Every window's forward pass starts before the first read-back resolves (attentionMaps runs it synchronously),
+  // so all windows see the same weights even if a training step runs meanwhile.
+  const windowMaps = await Promise.all(starts.map((start) => model.attentionMaps(Array.from(data.subarray(start, start + seqLen)))));
+  for (const [w, start] of starts.entries()) {
     const ids = Array.from(data.subarray(start, start + seqLen));
-    const maps = await model.attentionMaps(ids);
+    const maps = windowMaps[w];
     accs ??= maps.layers.map((l) =>
       Object.fromEntries(KINDS.map((kind) => {
         const n = l.pattention[kind].n;

@@ -65,7 +65,7 @@ describe('preserve mode', () => {
 });
 
 describe('growth bookkeeping', () => {
-  test('targets, layers, factor, hooks and invariants', () => {
+  test('targets, layers, factor, hooks and invariants', async () => {
     const model = createModel(preset('micro'), { seed: 5 });
     const replaced: [string, number, number, number][] = [];
     const ev = growModel(model, { factor: 1.5, target: 'qkv', layers: [1], mode: 'official', seed: 2 }, {
@@ -89,7 +89,7 @@ describe('growth bookkeeping', () => {
     expect(model.growth['sequential.2.mlp']).toEqual({ tokens: 50, scaleTokens: 48 });
     expect(model.params.get('sequential.2.mlp.key_param_tokens')!.shape).toEqual([50, 32]);
     // A checkpoint round trip keeps the grown shapes when the growth state travels with it.
-    const copy = modelFromTensors(model.config, model.toTensors(), model.growth);
+    const copy = modelFromTensors(model.config, await model.toTensors(), model.growth);
     expect(copy.paramCount()).toBe(model.paramCount());
     expect(() => growModel(model, { target: 'ffn' })).toThrow(/"add" or "factor"/);
     expect(() => growModel(model, { add: 1, layers: [7] })).toThrow(/layer 7/);

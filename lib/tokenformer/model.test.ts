@@ -67,14 +67,14 @@ describe('creation, export and inspection', () => {
     await useBackend('cpu');
   });
 
-  test('seeded reference init: deterministic, with the reference spreads', () => {
+  test('seeded reference init: deterministic, with the reference spreads', async () => {
     const c = preset('micro');
     const a = createModel(c, { seed: 4 });
     const b = createModel(c, { seed: 4 });
     const d = createModel(c, { seed: 5 });
-    const ta = a.toTensors();
-    expect(Array.from(ta.get(EMBEDDING)!.data)).toEqual(Array.from(b.toTensors().get(EMBEDDING)!.data));
-    expect(maxAbsDiff(ta.get(EMBEDDING)!.data, d.toTensors().get(EMBEDDING)!.data)).toBeGreaterThan(0.01);
+    const ta = await a.toTensors();
+    expect(Array.from(ta.get(EMBEDDING)!.data)).toEqual(Array.from((await b.toTensors()).get(EMBEDDING)!.data));
+    expect(maxAbsDiff(ta.get(EMBEDDING)!.data, (await d.toTensors()).get(EMBEDDING)!.data)).toBeGreaterThan(0.01);
     const std = (x: Float32Array) => Math.sqrt(x.reduce((s, v) => s + v * v, 0) / x.length);
     expect(std(ta.get('sequential.2.mlp.key_param_tokens')!.data)).toBeCloseTo(c.initStd, 2);
     const wang = 2 / (c.numLayers * Math.sqrt(c.hiddenSize));
@@ -85,11 +85,11 @@ describe('creation, export and inspection', () => {
     [a, b, d].forEach((m) => m.dispose());
   });
 
-  test('toTensors / modelFromTensors round trip for both architectures', () => {
+  test('toTensors / modelFromTensors round trip for both architectures', async () => {
     for (const arch of ['tokenformer', 'transformer'] as const) {
       const c = preset('micro', { arch });
       const m = createModel(c, { seed: 1 });
-      const copy = modelFromTensors(c, m.toTensors());
+      const copy = modelFromTensors(c, await m.toTensors());
       const ids = tf.tensor2d([[1, 2, 3, 4, 5]], undefined, 'int32');
       expect(maxAbsDiff(m.logits(ids).dataSync(), copy.logits(ids).dataSync())).toBe(0);
       expect(copy.growth).toEqual(m.growth);
@@ -97,12 +97,12 @@ describe('creation, export and inspection', () => {
     }
   });
 
-  test('attention maps: every layer and Pattention from one pass, no tensors left behind', () => {
+  test('attention maps: every layer and Pattention from one pass, no tensors left behind', async () => {
     const m = modelFromTensors(ref.config, ref.model);
     const ids = ref.ids[0].slice(0, 7);
     const before = tf.memory().numTensors;
-    m.attentionMaps(ref.ids[1]);
-    const maps = m.attentionMaps(ids);
+    await m.attentionMaps(ref.ids[1]);
+    const maps = await m.attentionMaps(ids);
     expect(tf.memory().numTensors).toBe(before);
     expect(maps.ids).toEqual(ids);
     expect(maps.layers).toHaveLength(2);
@@ -121,7 +121,7 @@ describe('creation, export and inspection', () => {
       }
     }
     const baseline = createModel(preset('micro', { arch: 'transformer' }));
-    const tmaps = baseline.attentionMaps([1, 2, 3]);
+    const tmaps = await baseline.attentionMaps([1, 2, 3]);
     expect(tmaps.layers[0].pattention.query).toEqual({ n: 0, weights: new Float32Array(0) });
     expect(tmaps.layers[0].heads).toHaveLength(4 * 3 * 3);
     [m, baseline].forEach((x) => x.dispose());

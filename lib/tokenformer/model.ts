@@ -6,6 +6,7 @@ import { embed, tiedCrossEntropy, tiedLogits } from './ops/embedding';
 import { layerNormAffine } from './ops/layer_norm';
 import { rotaryTables } from './ops/rotary';
 import { EMBEDDING, finalNormPrefix, initialGrowth, initValues, paramSpecs, PATTENTION_KINDS, pattentionSlots } from './params';
+import { readBack } from './read_back';
 import { countParams, forwardFlopsPerToken } from './size';
 import type { AttentionMaps, GrowthState, PattentionKind } from './types';
 
@@ -24,13 +25,16 @@ export interface LanguageModel {
   logits(ids: tf.Tensor2D): tf.Tensor3D;
   /** Mean next-token cross-entropy over positions 0..T−2 (nats). */
   loss(ids: tf.Tensor2D): tf.Scalar;
-  /** One forward pass over one text; every tensor it makes is disposed before it returns. */
-  attentionMaps(ids: number[]): AttentionMaps;
+  /**
+   * One forward pass over one text; every tensor it makes is disposed before it resolves. Async: the read-back
+   * must not be synchronous (see readBack).
+   */
+  attentionMaps(ids: number[]): Promise<AttentionMaps>;
   paramCount(): number;
   /** Forward FLOPs per token (2·MACs, attention included) at context `seqLen`. */
   flopsPerToken(seqLen: number): number;
-  /** Float32 copies of every parameter, by reference name. */
-  toTensors(): Map<string, NamedTensor>;
+  /** Float32 copies of every parameter, by reference name, as of the call (later updates do not show). */
+  toTensors(): Promise<Map<string, NamedTensor>>;
   dispose(): void;
 }
 
@@ -94,26 +98,36 @@ class Model implements LanguageModel {
     });
   }
 
-  attentionMaps(ids: number[]): AttentionMaps {
+  async attentionMaps(ids: number[]): Promise<AttentionMaps> {
     const c = this.config;
     const seqLen = ids.length;
     const captures: LayerCapture[] = [];
-    const layers: AttentionMaps['layers'] = [];
+    // The forward pass runs synchronously (tensors kept out of the tidy), the read-back after it.
     tf.tidy(() => {
       const h = this.hidden(tf.tensor2d(ids, [1, seqLen], 'int32'), captures);
       h.dispose();
+      for (const cap of captures) {
+        for (const w of Object.values(cap.pattention)) tf.keep(w);
+        tf.keep(cap.heads!);
+      }
+    });
+    const kept = captures.flatMap((cap) => [...Object.values(cap.pattention), cap.heads!]);
+    try {
+      const layers: AttentionMaps['layers'] = [];
       for (const cap of captures) {
         const pattention = {} as AttentionMaps['layers'][number]['pattention'];
         for (const kind of PATTENTION_KINDS) {
           const w = cap.pattention[kind];
           // The transformer has no Pattention: n = 0 and no weights.
-          pattention[kind as PattentionKind] = w ? { n: w.shape[1], weights: w.dataSync() as Float32Array } : { n: 0, weights: new Float32Array(0) };
+          pattention[kind as PattentionKind] = w ? { n: w.shape[1], weights: await readBack(w) } : { n: 0, weights: new Float32Array(0) };
         }
-        layers.push({ pattention, heads: cap.heads!.dataSync() as Float32Array });
+        layers.push({ pattention, heads: await readBack(cap.heads!) });
       }
-    });
-    if (layers.length !== c.numLayers) throw new Error(`captured ${layers.length} layers, expected ${c.numLayers}`);
-    return { ids: [...ids], layers };
+      if (layers.length !== c.numLayers) throw new Error(`captured ${layers.length} layers, expected ${c.numLayers}`);
+      return { ids: [...ids], layers };
+    } finally {
+      tf.dispose(kept);
+    }
   }
 
   paramCount(): number {
@@ -126,10 +140,17 @@ class Model implements LanguageModel {
     return forwardFlopsPerToken(this.config, this.growth, seqLen);
   }
 
-  toTensors(): Map<string, NamedTensor> {
-    const out = new Map<string, NamedTensor>();
-    for (const [name, v] of this.params) out.set(name, { shape: [...v.shape], data: v.dataSync() as Float32Array });
-    return out;
+  async toTensors(): Promise<Map<string, NamedTensor>> {
+    // Clones share the current buffers, and an update (assign) gives a variable a new one: a consistent snapshot
+    // even if training steps run while the read-back waits.
+    const snapshot = [...this.params].map(([name, v]) => [name, tf.clone(v)] as const);
+    try {
+      const out = new Map<string, NamedTensor>();
+      for (const [name, t] of snapshot) out.set(name, { shape: [...t.shape], data: await readBack(t) });
+      return out;
+    } finally {
+      tf.dispose(snapshot.map(([, t]) => t));
+    }
   }
 
   dispose(): void {

@@ -53,16 +53,16 @@ test.each([true, false])('matches torch AdamW; matrices decay, vectors do not (f
   params.forEach((p) => p.dispose());
 });
 
-test('extend keeps old rows exact and starts new rows from zero moments', () => {
+test('extend keeps old rows exact and starts new rows from zero moments', async () => {
   const params = new Map<string, tf.Variable>([['k', tf.variable(tf.tensor2d([1, 2, 3, 4], [2, 2]))]]);
   const opt = new AdamW(params, { weightDecay: 0 });
   opt.step(new Map([['k', tf.tensor2d([0.1, 0.2, 0.3, 0.4], [2, 2])]]), 0.1);
-  const before = opt.state().moments.get('k')!;
+  const before = (await opt.state()).moments.get('k')!;
   const grown = tf.variable(tf.concat([params.get('k')!, tf.zeros([1, 2])], 0));
   opt.extend('k', grown);
   params.get('k')!.dispose();
   params.set('k', grown);
-  const after = opt.state().moments.get('k')!;
+  const after = (await opt.state()).moments.get('k')!;
   expect(after.shape).toEqual([3, 2]);
   expect(Array.from(after.m.slice(0, 4))).toEqual(Array.from(before.m));
   expect(Array.from(after.m.slice(4))).toEqual([0, 0]);
@@ -79,13 +79,13 @@ test('extend keeps old rows exact and starts new rows from zero moments', () => 
   expect(() => opt2.extend('k', tf.variable(tf.ones([3, 3])))).toThrow(/cannot extend/);
 });
 
-test('state() then restore() resumes exactly', () => {
+test('state() then restore() resumes exactly', async () => {
   const make = () => new Map<string, tf.Variable>([['w', tf.variable(tf.tensor2d([0.5, -1, 2, 0.25], [2, 2]))]]);
   const grad = (s: number) => new Map<string, tf.Tensor>([['w', tf.tensor2d([0.1 * s, -0.2, 0.3, 0.05 * s], [2, 2])]]);
   const a = make();
   const optA = new AdamW(a);
   for (let s = 1; s <= 3; s++) optA.step(grad(s), 0.01);
-  const saved = optA.state();
+  const saved = await optA.state();
   const b = new Map<string, tf.Variable>([['w', tf.variable(tf.clone(a.get('w')!))]]);
   const optB = new AdamW(b);
   optB.restore(saved.step, new Map([...saved.moments].map(([n, x]) => [n, x.m])), new Map([...saved.moments].map(([n, x]) => [n, x.v])));

@@ -1,6 +1,7 @@
 // AdamW (decoupled weight decay) whose moment buffers follow the model's parameters through growth.
 import * as tf from '@tensorflow/tfjs-core';
 import { hasKernel, runKernel } from '../tokenformer/kernels/js_kernel';
+import { readBack } from '../tokenformer/read_back';
 import { ADAMW_UPDATE } from './adamw_kernel';
 
 export interface AdamWOptions {
@@ -120,11 +121,20 @@ export class AdamW {
     this.stepCount = step;
   }
 
-  /** Moment buffers as plain data (for checkpoints and tests). */
-  state(): { step: number; moments: Map<string, { shape: number[]; m: Float32Array; v: Float32Array }> } {
-    const moments = new Map<string, { shape: number[]; m: Float32Array; v: Float32Array }>();
-    for (const [name, { m, v }] of this.moments) moments.set(name, { shape: [...m.shape], m: m.dataSync() as Float32Array, v: v.dataSync() as Float32Array });
-    return { step: this.stepCount, moments };
+  /**
+   * Moment buffers as plain data (for checkpoints and tests), as of the call: clones keep the current buffers
+   * (a step assigns new ones) while the read-back, asynchronous on every backend (see readBack), waits.
+   */
+  async state(): Promise<{ step: number; moments: Map<string, { shape: number[]; m: Float32Array; v: Float32Array }> }> {
+    const step = this.stepCount;
+    const snapshot = [...this.moments].map(([name, { m, v }]) => ({ name, m: tf.clone(m), v: tf.clone(v) }));
+    try {
+      const moments = new Map<string, { shape: number[]; m: Float32Array; v: Float32Array }>();
+      for (const { name, m, v } of snapshot) moments.set(name, { shape: [...m.shape], m: await readBack(m), v: await readBack(v) });
+      return { step, moments };
+    } finally {
+      tf.dispose(snapshot.flatMap(({ m, v }) => [m, v]));
+    }
   }
 
   dispose(): void {

@@ -1,6 +1,7 @@
 // Seeded autoregressive sampling with temperature and top-k.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../tokenformer/model';
+import { readBack } from '../tokenformer/read_back';
 import { createRng, type Rng } from '../tokenformer/rng';
 
 export interface SampleOptions {
@@ -36,7 +37,7 @@ export function sampleToken(logits: Float32Array, opts: { temperature?: number; 
  * Continues `promptIds` by `maxNewTokens` tokens and returns only the new ones. The context is the last
  * maxSeqLen tokens; each step reruns the model on it (no cache: these models are small).
  */
-export function generate(model: LanguageModel, promptIds: number[], opts: SampleOptions): number[] {
+export async function generate(model: LanguageModel, promptIds: number[], opts: SampleOptions): Promise<number[]> {
   if (promptIds.length === 0) throw new Error('generate needs at least one prompt token');
   const rng = createRng(opts.seed ?? 0);
   const seq = [...promptIds];
@@ -47,8 +48,13 @@ export function generate(model: LanguageModel, promptIds: number[], opts: Sample
       const logits = model.logits(tf.tensor2d(ctx, [1, ctx.length], 'int32')); // [1, T, V]
       return tf.slice(logits, [0, ctx.length - 1, 0], [1, 1, model.config.vocabSize]);
     });
-    const next = sampleToken(last.dataSync() as Float32Array, opts, rng);
-    last.dispose();
+    let logits: Float32Array;
+    try {
+      logits = await readBack(last);
+    } finally {
+      last.dispose();
+    }
+    const next = sampleToken(logits, opts, rng);
     seq.push(next);
     out.push(next);
   }

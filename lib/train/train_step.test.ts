@@ -65,10 +65,10 @@ describe.each(['tokenformer', 'transformer'] as const)('%s', (arch) => {
   });
 });
 
-test('evaluate averages loss over predicted positions; bpb = loss/ln2', () => {
+test('evaluate averages loss over predicted positions; bpb = loss/ln2', async () => {
   const model = createModel(preset('micro'), { seed: 2 });
   const batches = [batch(2, 16, 0), batch(3, 8, 5)];
-  const ev = evaluate(model, batches);
+  const ev = await evaluate(model, batches);
   const l0 = model.loss(batches[0]).dataSync()[0];
   const l1 = model.loss(batches[1]).dataSync()[0];
   expect(ev.tokens).toBe(2 * 15 + 3 * 7);
@@ -81,15 +81,15 @@ test('evaluate averages loss over predicted positions; bpb = loss/ln2', () => {
   model.dispose();
 });
 
-test('sampling is seeded; temperature 0 and top-1 are greedy', () => {
+test('sampling is seeded; temperature 0 and top-1 are greedy', async () => {
   const model = createModel(preset('micro'), { seed: 3 });
   const prompt = [104, 101, 108, 108, 111];
-  const a = generate(model, prompt, { maxNewTokens: 6, temperature: 1, seed: 9 });
-  const b = generate(model, prompt, { maxNewTokens: 6, temperature: 1, seed: 9 });
+  const a = await generate(model, prompt, { maxNewTokens: 6, temperature: 1, seed: 9 });
+  const b = await generate(model, prompt, { maxNewTokens: 6, temperature: 1, seed: 9 });
   expect(a).toEqual(b);
   expect(a).toHaveLength(6);
-  const greedy = generate(model, prompt, { maxNewTokens: 4, temperature: 0 });
-  expect(generate(model, prompt, { maxNewTokens: 4, topK: 1, seed: 5 })).toEqual(greedy);
+  const greedy = await generate(model, prompt, { maxNewTokens: 4, temperature: 0 });
+  expect(await generate(model, prompt, { maxNewTokens: 4, topK: 1, seed: 5 })).toEqual(greedy);
   const logits = Float32Array.from([0, 5, 1, 4.9]);
   const rng = createRng(1);
   const picks = new Set(Array.from({ length: 200 }, () => sampleToken(logits, { topK: 2 }, rng)));
