@@ -118,7 +118,8 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     chartTimer = null;
     if (disposed) return;
     const width = options.width ?? Math.max(320, Math.min(720, root.clientWidth || 640));
-    const next = lossChart({ name: options.name ?? 'train', metrics: value.metrics }, { document: doc, width, height: options.chartHeight ?? 220, logY: false });
+    // A few hundred points look the same at this size and keep each redraw a short main-thread task.
+    const next = lossChart({ name: options.name ?? 'train', metrics: value.metrics }, { document: doc, width, height: options.chartHeight ?? 220, logY: false, maxPoints: 200 });
     chart?.dispose?.();
     chartHost.replaceChildren(next);
     chart = next;
