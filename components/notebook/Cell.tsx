@@ -6,7 +6,7 @@ import { CellEditor } from './CellEditor';
 import { CellOutputs } from './CellOutputs';
 import { CellStatusBadge } from './CellStatus';
 import { ErrorBoundary } from './ErrorBoundary';
-import { renderMarkdown } from './markdown';
+import { renderMarkdownOrError } from './markdown';
 
 /** What a cell can ask of the notebook; one stable object shared by all cells. */
 export interface CellActions {
@@ -33,13 +33,7 @@ export interface CellProps {
 }
 
 function MarkdownView({ source, trusted, onEdit }: { source: string; trusted: boolean; onEdit(): void }) {
-  const html = useMemo(() => {
-    try {
-      return renderMarkdown(source, { trusted });
-    } catch (e) {
-      return `<p class="cell-error">${String((e as Error).message)}</p>`;
-    }
-  }, [source, trusted]);
+  const html = useMemo(() => renderMarkdownOrError(source, { trusted }), [source, trusted]);
   if (!source.trim()) {
     return (
       <div className="markdown-empty" onDoubleClick={onEdit}>

@@ -4,17 +4,11 @@ import { useMemo } from 'react';
 import type { CellRuntimeState } from '@/lib/notebook/types';
 import { CellOutputs } from './CellOutputs';
 import { ErrorBoundary } from './ErrorBoundary';
-import { renderMarkdown } from './markdown';
+import { renderMarkdownOrError } from './markdown';
 import type { Slide } from './slides';
 
 function SlideMarkdown({ source, trusted }: { source: string; trusted: boolean }) {
-  const html = useMemo(() => {
-    try {
-      return renderMarkdown(source, { trusted });
-    } catch (e) {
-      return `<p class="cell-error">${String((e as Error).message)}</p>`;
-    }
-  }, [source, trusted]);
+  const html = useMemo(() => renderMarkdownOrError(source, { trusted }), [source, trusted]);
   return <div className="markdown-body slide-markdown" dangerouslySetInnerHTML={{ __html: html }} />;
 }
 

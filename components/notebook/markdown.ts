@@ -67,3 +67,14 @@ export function renderMarkdown(src: string, opts: { trusted: boolean }): string 
   if (!m) instances.set(opts.trusted, (m = makeMarked(opts.trusted)));
   return m.parse(src, { async: false });
 }
+
+/** renderMarkdown for display: a source that cannot be rendered shows its error in place instead of throwing. */
+export function renderMarkdownOrError(source: string, opts: { trusted: boolean }): string {
+  try {
+    return renderMarkdown(source, opts);
+  } catch (e) {
+    // The message may quote the source: escape it, since untrusted notebooks render here too.
+    const message = String((e as Error).message).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+    return `<p class="cell-error">${message}</p>`;
+  }
+}
