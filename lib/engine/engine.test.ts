@@ -110,6 +110,18 @@ describe('Engine', () => {
     await e.dispose();
   });
 
+  it('loads weights holding NaN for inspection but refuses to train on them', async () => {
+    const e = await fresh();
+    const { decodeCheckpoint, encodeCheckpoint } = await import('../io');
+    const ck = decodeCheckpoint(await e.saveCheckpoint());
+    const emb = ck.tensors.get('sequential.0.word_embeddings.weight')!;
+    emb.data[3] = NaN;
+    await e.loadCheckpoint(encodeCheckpoint({ tensors: ck.tensors, config: ck.config!, growth: ck.growth! }), 'nan.safetensors');
+    await expect(e.train({ steps: 1, batchSize: 2, seqLen: 16 }, () => {})).rejects.toThrow(/refusing to train.*NaN/);
+    expect((await e.modelInfo())!.step).toBe(0);
+    await e.dispose();
+  });
+
   it('gives attention maps for all layers and Pattentions, usage stats, and generated text', async () => {
     const e = await fresh();
     const maps = await e.attention('copy: abc|');
