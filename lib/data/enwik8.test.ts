@@ -3,9 +3,9 @@
 import { describe, expect, it } from 'vitest';
 import { zipSync } from 'fflate';
 import { ENWIK8_BYTES, loadEnwik8 } from './enwik8';
-import { DataError } from './errors';
 import { createRng } from './rng';
 import type { Progress } from './types';
+import { errorOf } from './test-utils';
 
 function fakeEnwik8(n: number, seed = 0): Uint8Array {
   const r = createRng(seed);
@@ -16,15 +16,6 @@ function fakeEnwik8(n: number, seed = 0): Uint8Array {
     out[i] = x < 26 ? 97 + x : x < 30 ? 32 : 10;
   }
   return out;
-}
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DataError);
-  return e as DataError;
 }
 
 describe('loadEnwik8 at full size', () => {

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { zipSync } from 'fflate';
-import { DataError } from '../errors';
 import { createRng } from '../rng';
 import type { Progress } from '../types';
 import { defaultCacheDir, downloadEnwik8, type Enwik8Expectation } from './download';
 import { loadEnwik8Cached, readCorpusFile } from './files';
+import { errorOf } from '../test-utils';
 
 // 25,800 bytes of random letters: it compresses only to ~60%, so the zip is big enough to arrive in pieces.
 const rng = createRng(0);
@@ -57,15 +57,6 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   await rm(dir, { recursive: true, force: true });
 });
-
-async function errorOf(p: Promise<unknown>): Promise<DataError> {
-  const e = await p.then(
-    () => null,
-    (err: unknown) => err,
-  );
-  expect(e).toBeInstanceOf(DataError);
-  return e as DataError;
-}
 
 describe('downloadEnwik8', () => {
   it('downloads, verifies, renames into the cache, then reuses it without fetching', async () => {
