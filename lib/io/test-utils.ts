@@ -2,6 +2,7 @@
 import { zipSync } from 'fflate';
 import { f32Bytes } from './dtype';
 import type { NamedTensor } from './safetensors';
+import { FormatError } from './errors';
 
 /** Emits pickle opcodes by hand, so tests can build both faithful and hostile pickles. */
 export class PickleWriter {
@@ -103,4 +104,15 @@ export function randomTensor(shape: number[], next: () => number): NamedTensor {
   const data = new Float32Array(n);
   for (let i = 0; i < n; i++) data[i] = (next() - 0.5) * 4;
   return { shape, data };
+}
+
+/** The FormatError code a promise rejects with, or 'ok' if it resolves; any other error fails the test. */
+export async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof FormatError) return e.code;
+    throw e;
+  }
+  return 'ok';
 }

@@ -4,24 +4,13 @@ import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from './byte-source';
 import { f32Bytes } from './dtype';
-import { FormatError } from './errors';
 import { readSafetensors, type NamedTensor } from './safetensors';
-import { PickleWriter, randomTensor, rng, torchStatePickle, torchZip } from './test-utils';
+import { PickleWriter, randomTensor, rng, torchStatePickle, torchZip, code } from './test-utils';
 import { readTorchBin } from './torch-bin';
 
 const REF = '/work/shared/fixtures/reference-small';
 const here = (f: string) => new URL(`./testdata/${f}`, import.meta.url);
 const EXPECTED = JSON.parse(readFileSync(here('expected.json'), 'utf8')) as Record<string, { shape: number[]; data: number[] }>;
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FormatError) return e.code;
-    throw e;
-  }
-  return 'ok';
-}
 
 function checkExpected(tensors: Map<string, NamedTensor>) {
   expect([...tensors.keys()]).toEqual(Object.keys(EXPECTED));

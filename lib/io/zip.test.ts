@@ -2,8 +2,8 @@
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from './byte-source';
-import { FormatError } from './errors';
 import { crc32, readZipDirectory, readZipEntry } from './zip';
+import { code } from './test-utils';
 
 /** A one-entry stored zip that uses zip64 fields for size, compressed size and offset. */
 function zip64(name: string, data: Uint8Array): Uint8Array {
@@ -53,16 +53,6 @@ function zip64(name: string, data: Uint8Array): Uint8Array {
   u32(0xffffffff);
   u16(0);
   return new Uint8Array(parts);
-}
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof FormatError) return e.code;
-    throw e;
-  }
-  return 'ok';
 }
 
 describe('zip', () => {
