@@ -96,14 +96,14 @@ test('WebGL: the same parity and training', async ({ page }) => {
 // The notebook's cells as bundled; only the widget's batch is lowered from 16 to 4, because SwiftShader runs even the
 // micro model at ~2.5 s per batch-8 step (webgl ~0.3 s, wasm ~0.03 s on the same machine). The run still
 // evaluates every 2 steps, the path that used to read back synchronously and lose the device.
-test('the welcome notebook trains on WebGPU by default (no ?backend)', async ({ page }) => {
+test('the welcome notebook trains on WebGPU (?backend=webgpu)', async ({ page }) => {
   test.setTimeout(240_000);
   const gpuConsole: string[] = [];
   // Console lines from the engine's worker reach the page's console event too.
   page.on('console', (m) => {
     if (GPU_ERROR.test(m.text())) gpuConsole.push(m.text());
   });
-  await page.goto('/notebooks/welcome?quick=1');
+  await page.goto('/notebooks/welcome?quick=1&backend=webgpu');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'webgpu', { timeout: 60_000 });
   await page.getByTestId('run-all').click();
   const start = page.getByTestId('train-start');

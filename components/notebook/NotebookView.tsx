@@ -12,6 +12,7 @@ import { applyCommand, removeCell, runAll, runAndAdvance, runCell, runCells, set
 import { downloadNotebook } from './download';
 import { EngineCrashBanner, EngineRecoveryNotice } from './EngineCrashBanner';
 import { NotebookHeader } from './NotebookHeader';
+import { forgetChoice } from './backendChoice';
 import { NotebookToolbar } from './NotebookToolbar';
 import { Presentation } from './Presentation';
 import { asBackend } from './recovery';
@@ -21,6 +22,7 @@ import { useCommandKeys } from './useCommandKeys';
 import { useCrashRecovery } from './useCrashRecovery';
 import { useNotebookDoc } from './useNotebookDoc';
 import { useNotebookSession } from './useNotebookSession';
+import { browserStorage } from './wiring';
 
 const isOn = (v: string | null) => ['1', 'true', 'yes'].includes(v ?? '');
 
@@ -141,6 +143,12 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
     await session?.restart();
   }, [doc, session]);
 
+  const onRemeasure = useCallback(() => {
+    const storage = browserStorage();
+    if (storage) forgetChoice(storage);
+    void session?.restart();
+  }, [session]);
+
   if (doc.status === 'loading') return <p className="notebook-loading">Loading notebook…</p>;
   if (doc.status === 'missing' || doc.status === 'error') {
     return (
@@ -158,7 +166,7 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
   const recoveryNotice = <EngineRecoveryNotice notice={recovery.notice} onDismiss={recovery.dismiss} />;
   return (
     <div className="notebook" data-testid="notebook" data-mode={mode} data-quick={quick || undefined}>
-      <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={bundled ? 'bundled' : 'user'} />
+      <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={bundled ? 'bundled' : 'user'} onRemeasure={onRemeasure} />
       {/* The toolbar and what the engine has to say stay in sight wherever the page is scrolled. */}
       <div className="notebook-sticky">
         <NotebookToolbar

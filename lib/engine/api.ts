@@ -3,6 +3,15 @@ import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
 import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
+/** How the engine picks its backend (lib/engine/backend.ts selectBackend). */
+export interface InitOptions {
+  /** Use this backend (falling down the order only if it cannot start). */
+  backend?: BackendName;
+  /** Time each backend and pick the fastest, unless `prefer` (an earlier measurement's choice) starts. */
+  measure?: boolean;
+  prefer?: BackendName;
+}
+
 export interface ModelSpec {
   preset?: PresetName;
   /** Name of the run this model's training is recorded under (default: preset and arch). */
@@ -53,7 +62,7 @@ export interface UsageStats {
 }
 
 export interface EngineApi {
-  init(opts?: { backend?: BackendName }): Promise<BackendInfo>;
+  init(opts?: InitOptions): Promise<BackendInfo>;
   createModel(spec: ModelSpec): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo | null>;
   loadData(spec: DataSpec, onProgress?: (p: Progress) => void): Promise<DataInfo>;

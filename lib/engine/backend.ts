@@ -1,10 +1,11 @@
-// Backend choice: webgpu -> webgl -> wasm -> cpu, recording why each one before the chosen backend was skipped.
+// Backend choice: measured (the fastest timed Pattention step), forced, or the first that starts of webgpu -> webgl -> wasm -> cpu.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { BACKEND_ORDER, type BackendInfo, type BackendName } from './types';
+import { pickFastest, timeActiveBackend, type MeasureOptions } from './measure';
+import { BACKEND_ORDER, type BackendInfo, type BackendName, type BackendTiming } from './types';
 
 export { BACKEND_ORDER };
 
@@ -17,6 +18,12 @@ export interface SelectOptions {
   backend?: BackendName;
   /** Where the browser fetches the tfjs wasm binaries from (the app serves them at /tfjs-wasm/). */
   wasmPath?: string;
+  /** Choose by timing each backend (when no `backend` is forced); `true` for the default limits. */
+  measure?: boolean | Partial<MeasureOptions>;
+  /** With `measure`: the backend chosen by an earlier measurement on this device, used without timing if it starts. */
+  prefer?: BackendName;
+  /** With `measure`: the backends to time (default MEASURED_BACKENDS). */
+  candidates?: readonly BackendName[];
 }
 
 const isBrowserLike = () => typeof navigator !== 'undefined' && typeof (globalThis as { document?: unknown; importScripts?: unknown }).document !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
@@ -42,25 +49,75 @@ async function describeAdapter(backend: BackendName): Promise<string | undefined
   return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
 }
 
-/** Selects and initialises a tfjs backend; the order is webgpu, webgl, wasm, cpu (or `backend` first). */
+async function start(name: BackendName): Promise<string | null> {
+  // Returns null once `name` is the active backend, else why it could not start.
+  const reason = await probe(name);
+  if (reason) return reason;
+  try {
+    if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+    const ok = await tf.setBackend(name);
+    await tf.ready();
+    if (ok && tf.getBackend() === name) return null;
+    return `tf.setBackend('${name}') failed`;
+  } catch (e) {
+    return (e as Error).message || String(e);
+  }
+}
+
+/** Whether the WebGPU adapter is a software one (SwiftShader or the browser's fallback adapter). */
+async function softwareAdapter(): Promise<boolean> {
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<AdapterLike | null> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (!adapter) return false;
+  const info = adapter.info ?? {};
+  if (info.isFallbackAdapter === true || adapter.isFallbackAdapter === true) return true;
+  return /swiftshader|llvmpipe|software/i.test([info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' '));
+}
+
+type AdapterLike = { isFallbackAdapter?: boolean; info?: { vendor?: string; architecture?: string; device?: string; description?: string; isFallbackAdapter?: boolean } };
+
+/** Backends timed by a measured choice, cheapest to measure first; cpu is never faster than wasm, so it is only the last resort. */
+export const MEASURED_BACKENDS: readonly BackendName[] = ['wasm', 'webgl', 'webgpu'];
+
+async function selectMeasured(opts: SelectOptions): Promise<BackendInfo | null> {
+  if (opts.prefer && !(await start(opts.prefer))) {
+    return { backend: opts.prefer, adapter: await describeAdapter(opts.prefer), fallbacks: [], choice: 'remembered' };
+  }
+  const timings: BackendTiming[] = [];
+  for (const name of opts.candidates ?? MEASURED_BACKENDS) {
+    const reason = await start(name);
+    if (reason) {
+      timings.push({ backend: name, reason });
+      continue;
+    }
+    const timing = await timeActiveBackend(name, typeof opts.measure === 'object' ? opts.measure : {});
+    if (name === 'webgpu' && (await softwareAdapter())) timing.software = true;
+    timings.push(timing);
+  }
+  const best = pickFastest(timings);
+  if (!best || (await start(best))) return null;
+  const order = (b: BackendName) => BACKEND_ORDER.indexOf(b);
+  timings.sort((a, b) => order(a.backend) - order(b.backend));
+  return { backend: best, adapter: await describeAdapter(best), fallbacks: [], choice: 'measured', timings };
+}
+
+/**
+ * Selects and initialises a tfjs backend. Forced (`backend`): that one, falling down the order if it cannot start.
+ * Measured (`measure`): the remembered `prefer` if it starts, else the fastest of a timed Pattention step on each
+ * backend. Otherwise the first that starts in the order webgpu, webgl, wasm, cpu.
+ */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
   if (opts.wasmPath) setWasmPaths(opts.wasmPath);
+  if (!opts.backend && opts.measure) {
+    const measured = await selectMeasured(opts);
+    if (measured) return measured;
+  }
   // A forced backend falls down the list, never back up: after a WebGPU crash, webgl -> wasm -> cpu.
   const order = opts.backend ? BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(opts.backend)) : [...BACKEND_ORDER];
   const fallbacks: BackendInfo['fallbacks'] = [];
   for (const name of order) {
-    let reason = await probe(name);
-    if (!reason) {
-      try {
-        if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
-        const ok = await tf.setBackend(name);
-        await tf.ready();
-        if (ok && tf.getBackend() === name) return { backend: name, adapter: await describeAdapter(name), fallbacks };
-        reason = `tf.setBackend('${name}') failed`;
-      } catch (e) {
-        reason = (e as Error).message || String(e);
-      }
-    }
+    const reason = await start(name);
+    if (!reason) return { backend: name, adapter: await describeAdapter(name), fallbacks, choice: opts.backend ? 'forced' : 'order' };
     fallbacks.push({ backend: name, reason });
   }
   throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);

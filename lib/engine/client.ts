@@ -1,8 +1,8 @@
 // Page side of the worker protocol: starts the engine worker and wraps it as an EngineApi (browser only).
 import * as Comlink from 'comlink';
-import type { EngineApi } from './api';
+import type { EngineApi, InitOptions } from './api';
 import type { Engine } from './engine';
-import type { BackendInfo, BackendName } from './types';
+import type { BackendInfo } from './types';
 
 export interface EngineConnection {
   api: EngineApi;
@@ -13,7 +13,8 @@ export interface EngineConnection {
   onCrash(cb: (message: string) => void): void;
 }
 
-export async function connectEngine(opts: { backend?: BackendName } = {}): Promise<EngineConnection> {
+/** Starts the engine worker; see InitOptions for how it picks its backend. */
+export async function connectEngine(opts: InitOptions = {}): Promise<EngineConnection> {
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'tokenformer-engine' });
   const remote = Comlink.wrap<Engine>(worker);
   const crashCallbacks: ((message: string) => void)[] = [];
@@ -57,7 +58,7 @@ export async function connectEngine(opts: { backend?: BackendName } = {}): Promi
   };
   let info: BackendInfo;
   try {
-    info = await api.init({ backend: opts.backend });
+    info = await api.init(opts);
   } catch (e) {
     worker.terminate();
     throw e;

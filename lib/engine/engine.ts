@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { preset, validateConfig, type ModelConfig } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent } from '../tokenformer/types';
-import type { EngineApi, EngineState, ModelSpec, Progress, TrainSummary, UsageStats } from './api';
+import type { EngineApi, EngineState, InitOptions, ModelSpec, Progress, TrainSummary, UsageStats } from './api';
 import { selectBackend } from './backend';
 import { buildCorpus, type Corpus } from './data';
 import { Trainer } from './trainer';
@@ -12,7 +12,7 @@ import { loadAnyCheckpoint, encodeCheckpoint } from '../io';
 import { createModel, modelFromTensors, type LanguageModel } from '../tokenformer/model';
 import { generate as sample } from '../train/sample';
 import { evaluateOn, modelLayout } from './glue';
-import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
+import type { BackendInfo, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface EngineOptions {
   wasmPath?: string;
@@ -37,8 +37,8 @@ export class Engine implements EngineApi {
 
   constructor(private readonly opts: EngineOptions = {}) {}
 
-  async init(o: { backend?: BackendName } = {}): Promise<BackendInfo> {
-    this.backendInfo = await selectBackend({ backend: o.backend, wasmPath: this.opts.wasmPath });
+  async init(o: InitOptions = {}): Promise<BackendInfo> {
+    this.backendInfo = await selectBackend({ backend: o.backend, measure: o.measure, prefer: o.prefer, wasmPath: this.opts.wasmPath });
     if (this.backendInfo.backend === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
       device?.lost?.then((info) => this.opts.onFatal?.(`GPU device lost: ${info.message || 'no reason given'}`));

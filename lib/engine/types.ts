@@ -14,6 +14,25 @@ export interface BackendInfo {
   adapter?: string;
   /** Each backend tried before the one in use, and why it was not used. */
   fallbacks: { backend: BackendName; reason: string }[];
+  /** How the backend was chosen: asked for, timed, remembered from an earlier timing on this device, or the first that started. */
+  choice?: 'forced' | 'measured' | 'remembered' | 'order';
+  /** With a measured choice: each backend's timing of a Pattention step (or why it has none), in the order above. */
+  timings?: BackendTiming[];
+  /** When the timings were taken (ms since the epoch), for a remembered choice. */
+  measuredAt?: number;
+}
+
+/** One backend's timing of the representative step (lib/engine/measure.ts). */
+export interface BackendTiming {
+  backend: BackendName;
+  /** The first step, shader compilation and uploads included (ms). */
+  firstMs?: number;
+  /** The median of the steps after the first (ms). */
+  stepMs?: number;
+  /** A software GPU adapter (SwiftShader, or the browser's fallback adapter). */
+  software?: boolean;
+  /** Why there is no step time: it could not start, failed, or was too slow to finish. */
+  reason?: string;
 }
 
 export type { GrowTarget, GrowMode, GrowOptions, GrowthEvent, PattentionState, GrowthState, PattentionKind, AttentionMaps } from '../tokenformer/types';
