@@ -1,5 +1,5 @@
 // Helpers the CLI commands share: an in-process engine, reading checkpoints/configs/data from disk, writing files.
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
 import { SYNTHETIC_TASKS, type SyntheticTask } from '../lib/data';
 import { readBytes } from '../lib/data/node/files';
@@ -8,6 +8,7 @@ import { Engine } from '../lib/engine/engine';
 import { isBackendName } from '../lib/engine/backend';
 import type { DataSpec } from '../lib/engine/types';
 import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
+import { writeFileAtomic } from '../lib/io/node-file';
 import { NORM_ACTIVATIONS, type NormActivation } from '../lib/tokenformer/config';
 import { UsageError } from './args';
 import { progressBar } from './progress';
@@ -39,9 +40,10 @@ export async function loadCheckpointFile(engine: Engine, path: string, configSpe
   return engine.loadCheckpoint(bytes, basename(path), { referenceConfig: await readConfigFiles(configSpec), overrides: normOverride(norm) });
 }
 
+/** Writes an output file atomically: a crash or error mid-save leaves the previous file as it was. */
 export async function writeOutput(path: string, data: Uint8Array | string) {
   await mkdir(dirname(path) || '.', { recursive: true });
-  await writeFile(path, data);
+  await writeFileAtomic(path, data);
 }
 
 /**

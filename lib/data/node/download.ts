@@ -1,13 +1,14 @@
-// Node only: downloads enwik8.zip into a cache folder (streamed to a temp file, verified, renamed into
-// place atomically) and reuses it on later runs; offline machines get a message saying what to do instead.
-import { createHash } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+// Node only: downloads enwik8.zip into a cache folder (streamed to a temp file, resumable, verified, renamed into
+// place atomically) and reuses it on later runs once its checksum holds; offline machines are told what to do instead.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ENWIK8_BYTES, ENWIK8_MD5, ENWIK8_URL, ENWIK8_ZIP_BYTES } from '../enwik8';
 import { DataError } from '../errors';
 import type { ProgressCallback } from '../types';
 import { listZipEntries, streamZipEntry } from '../zip';
+import { DownloadInterrupted, fetchToFile } from './fetch-to-file';
 
 /** TOKENFORMER_CACHE, else $XDG_CACHE_HOME/tokenformer-lab, else ~/.cache/tokenformer-lab. */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
@@ -37,11 +38,18 @@ export const ENWIK8_EXPECTATION: Enwik8Expectation = {
 export interface DownloadEnwik8Options {
   cacheDir?: string;
   onProgress?: ProgressCallback;
+  /** One line for the user each time: a damaged cache deleted, a download resumed or restarted. */
+  onMessage?: (line: string) => void;
   /** Injected for tests; defaults to the global fetch. */
   fetchImpl?: typeof fetch;
   url?: string;
   expect?: Partial<Enwik8Expectation>;
+  /** Aborting it stops the download; the bytes so far are kept for a resume when the server allows one. */
   signal?: AbortSignal;
+  /** Give up when the server has not answered within this many ms (default 30 s). */
+  connectTimeoutMs?: number;
+  /** Give up when no bytes arrive for this many ms (default 30 s). */
+  stallTimeoutMs?: number;
 }
 
 export interface DownloadResult {
@@ -52,7 +60,12 @@ export interface DownloadResult {
   bytes: number;
 }
 
+export const DEFAULT_CONNECT_TIMEOUT_MS = 30_000;
+export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+
 const ZIP_NAME = 'enwik8.zip';
+/** The partial download a later run resumes from. Each run works on its own copy (see `claimPart`). */
+const PART_NAME = `${ZIP_NAME}.part`;
 
 async function sizeOf(path: string): Promise<number | null> {
   try {
@@ -62,93 +75,139 @@ async function sizeOf(path: string): Promise<number | null> {
   }
 }
 
-/** Checks the entry inside the zip: size and MD5 of the uncompressed bytes, hashed as they inflate (no 100 MB buffer). */
+/**
+ * Checks a zip on disk: its size first (a wrong-sized file is never read), then size and MD5 of the entry,
+ * hashed as it inflates (no 100 MB buffer). Inflating stops one byte past the expected size.
+ */
 async function verify(zipPath: string, want: Enwik8Expectation, onProgress?: ProgressCallback): Promise<void> {
+  const size = await sizeOf(zipPath);
+  if (want.zipBytes !== null && size !== want.zipBytes) {
+    throw new DataError('checksum-mismatch', `the file has ${size} bytes, expected ${want.zipBytes}: not the enwik8.zip we know`);
+  }
   const buf = await readFile(zipPath);
   const zip = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-  if (want.zipBytes !== null && zip.length !== want.zipBytes) {
-    throw new DataError('checksum-mismatch', `downloaded ${zip.length} bytes, expected ${want.zipBytes}: not the enwik8.zip we know`);
-  }
   const entry = listZipEntries(zip).find((e) => e.name === want.entry);
-  if (!entry) throw new DataError('checksum-mismatch', `the downloaded zip has no "${want.entry}" entry`);
+  if (!entry) throw new DataError('checksum-mismatch', `the zip has no "${want.entry}" entry`);
   const md5 = createHash('md5');
   const { bytes } = await streamZipEntry(zip, entry, (c) => md5.update(c), {
+    maxBytes: want.entryBytes + 1,
     onProgress: onProgress && ((p) => onProgress({ ...p, phase: 'verify' })),
   });
   const digest = md5.digest('hex');
   if (bytes !== want.entryBytes || digest !== want.entryMd5) {
     throw new DataError(
       'checksum-mismatch',
-      `"${want.entry}" in the download is ${bytes} bytes with MD5 ${digest}; expected ${want.entryBytes} bytes with MD5 ${want.entryMd5}`,
+      `"${want.entry}" in the zip is ${bytes} bytes with MD5 ${digest}; expected ${want.entryBytes} bytes with MD5 ${want.entryMd5}`,
     );
   }
 }
 
 /**
+ * Takes over the shared partial download by renaming it to this run's own name. rename() is atomic, so of two
+ * runs at once only one gets it (the other starts from zero): they never write the same file. Returns its size.
+ */
+async function claimPart(partPath: string, ownPath: string): Promise<number> {
+  try {
+    await rename(partPath, ownPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+  return (await sizeOf(ownPath)) ?? 0;
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * A run killed outright (SIGKILL, power loss) cannot clean up its own temp file. The next run adopts such a file as
+ * the partial download when there is none, and deletes the others; files of runs still alive are left alone.
+ */
+async function sweepDeadRuns(cacheDir: string, partPath: string): Promise<void> {
+  const own = /^enwik8\.zip\.(\d+)\.[0-9a-f]+\.part$/;
+  for (const name of await readdir(cacheDir)) {
+    const m = own.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    const path = join(cacheDir, name);
+    if ((await sizeOf(partPath)) === null) await rename(path, partPath).catch(() => rm(path, { force: true }));
+    else await rm(path, { force: true });
+  }
+}
+
+/**
  * Makes sure `<cacheDir>/enwik8.zip` exists and is the real thing, downloading it if needed.
- * A cached file is trusted when its size matches (it was verified before it was renamed into place).
+ * A cached file is trusted only after its checksum is verified again; a damaged one is deleted and downloaded anew.
+ * A download that stops (stall, lost connection, abort) leaves `enwik8.zip.part` when the server takes Range
+ * requests, and the next call resumes from it; otherwise it leaves nothing.
  */
 export async function downloadEnwik8(opts: DownloadEnwik8Options = {}): Promise<DownloadResult> {
   const cacheDir = opts.cacheDir ?? defaultCacheDir();
   const want: Enwik8Expectation = { ...ENWIK8_EXPECTATION, ...opts.expect };
   const url = opts.url ?? ENWIK8_URL;
-  const fetchImpl = opts.fetchImpl ?? globalThis.fetch;
+  const say = opts.onMessage ?? (() => {});
   const finalPath = join(cacheDir, ZIP_NAME);
 
   const cached = await sizeOf(finalPath);
-  if (cached !== null && (want.zipBytes === null || cached === want.zipBytes)) {
-    return { path: finalPath, fromCache: true, bytes: cached };
+  if (cached !== null) {
+    try {
+      await verify(finalPath, want, opts.onProgress);
+      return { path: finalPath, fromCache: true, bytes: cached };
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      say(`the cached ${finalPath} is damaged (${e.message}); deleting it and downloading it again`);
+      await rm(finalPath, { force: true });
+    }
   }
 
   await mkdir(cacheDir, { recursive: true });
-  let response: Response;
+  const partPath = join(cacheDir, PART_NAME);
+  // This run's own temp file in the same folder: rename() into place is then atomic.
+  const ownPath = join(cacheDir, `${ZIP_NAME}.${process.pid}.${randomBytes(4).toString('hex')}.part`);
+  await sweepDeadRuns(cacheDir, partPath);
+  let have = await claimPart(partPath, ownPath);
+  if (have > 0 && want.zipBytes !== null && have >= want.zipBytes) have = 0; // nothing left to fetch: a bad file
+  if (have > 0) say(`resuming the download of ${url} from byte ${have}`);
   try {
-    response = await fetchImpl(url, { signal: opts.signal });
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const why = cause?.code ?? cause?.message ?? (e as Error).message;
-    throw new DataError(
-      'offline',
-      `could not reach ${url} (${why}); this machine looks offline. Download enwik8.zip elsewhere and copy it to ` +
-        `${finalPath}, or set TOKENFORMER_CACHE to a folder that has it.`,
-      { cause: e },
-    );
-  }
-  if (!response.ok || !response.body) {
-    throw new DataError('download-failed', `${url} answered HTTP ${response.status} ${response.statusText}`.trim());
-  }
-
-  // A unique temp name in the same folder: rename() is then atomic, and parallel downloads cannot clash.
-  const tmpPath = join(cacheDir, `${ZIP_NAME}.${process.pid}.${Date.now()}.part`);
-  const header = Number(response.headers.get('content-length'));
-  const total = Number.isFinite(header) && header > 0 ? header : want.zipBytes;
-  try {
-    const file = await open(tmpPath, 'w');
-    let done = 0;
-    try {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done: end, value } = await reader.read();
-        if (end) break;
-        done += value.length;
-        // Stop early rather than fill the disk when the server sends something else entirely.
-        if (want.zipBytes !== null && done > want.zipBytes) {
-          await reader.cancel();
-          throw new DataError('checksum-mismatch', `download exceeded the expected ${want.zipBytes} bytes: not the enwik8.zip we know`);
+    for (;;) {
+      const got = await fetchToFile({
+        url,
+        path: ownPath,
+        resumeFrom: have,
+        expectedBytes: want.zipBytes,
+        fetchImpl: opts.fetchImpl ?? globalThis.fetch,
+        connectTimeoutMs: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        stallTimeoutMs: opts.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS,
+        signal: opts.signal,
+        onProgress: opts.onProgress && ((done, total) => opts.onProgress!({ phase: 'download', done, total })),
+        onMessage: say,
+        offlineHint: `Download enwik8.zip elsewhere and copy it to ${finalPath}, or set TOKENFORMER_CACHE to a folder that has it.`,
+      });
+      try {
+        await verify(ownPath, want, opts.onProgress);
+      } catch (e) {
+        // The kept bytes may come from another version of the file: one fresh download before giving up.
+        if (got.resumedFrom > 0 && e instanceof DataError) {
+          say(`the resumed download failed verification (${e.message}); downloading it again from the start`);
+          have = 0;
+          continue;
         }
-        await file.write(value);
-        opts.onProgress?.({ phase: 'download', done, total });
+        throw e;
       }
-    } catch (e) {
-      if (e instanceof DataError) throw e;
-      throw new DataError('download-failed', `download of ${url} broke off after ${done} bytes (${(e as Error).message})`, { cause: e });
-    } finally {
-      await file.close();
+      await rename(ownPath, finalPath);
+      return { path: finalPath, fromCache: false, bytes: got.bytes };
     }
-    await verify(tmpPath, want, opts.onProgress);
-    await rename(tmpPath, finalPath);
-    return { path: finalPath, fromCache: false, bytes: done };
+  } catch (e) {
+    if (e instanceof DownloadInterrupted && e.resumable && e.bytes > 0 && (await rename(ownPath, partPath).then(() => true, () => false))) {
+      throw new DownloadInterrupted(e.code as 'offline' | 'download-failed', `${e.message}; ${e.bytes} bytes are kept in ${partPath}: run again to resume`, e.bytes, true, { cause: e });
+    }
+    throw e;
   } finally {
-    await rm(tmpPath, { force: true });
+    await rm(ownPath, { force: true });
   }
 }
