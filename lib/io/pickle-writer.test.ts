@@ -1,7 +1,7 @@
 // The pickle writer, read back by the project's own (non-executing) pickle VM.
 import { describe, expect, it } from 'vitest';
 import { callable, PyTuple, unpickle } from './pickle';
-import { pickle, PyFloat, PyGlobal, PyOrderedDict, PyPersistentId, PyReduce } from './pickle-writer';
+import { pickle, PyFloat, PyGlobal, PyOrderedDict, PyPersistentId, PyReduce, type PyValue } from './pickle-writer';
 
 const read = (bytes: Uint8Array, persistent: (pid: unknown) => unknown = (p) => ({ pid: p })) =>
   unpickle(bytes, {
@@ -20,7 +20,7 @@ describe('pickle writer', () => {
 
   it('writes OrderedDicts, long lists, global calls and persistent ids', () => {
     const big = Array.from({ length: 2500 }, (_, i) => i);
-    const od = new PyOrderedDict(new Map([['x', big], ['y', new PyReduce(new PyGlobal('torch._utils', '_rebuild_tensor_v2'), new PyTuple([new PyPersistentId(new PyTuple(['storage', 'k0'])), 0]))]]));
+    const od = new PyOrderedDict(new Map<string, PyValue>([['x', big], ['y', new PyReduce(new PyGlobal('torch._utils', '_rebuild_tensor_v2'), new PyTuple([new PyPersistentId(new PyTuple(['storage', 'k0'])), 0]))]]));
     const v = read(pickle(od)) as Map<string, unknown>;
     expect(v.get('x')).toEqual(big);
     expect(v.get('y')).toEqual({ called: 'torch._utils._rebuild_tensor_v2', args: [{ pid: new PyTuple(['storage', 'k0']) }, 0] });
