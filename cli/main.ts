@@ -3,6 +3,7 @@ import { helpText, parseArgs, UsageError, type CommandSpec, type ParsedFlags } f
 import { convertCommand, convertSpec, growCommand, growSpec, logitsCommand, logitsSpec } from './commands/model';
 import { evalCommand, evalSpec, generateCommand, generateSpec, trainCommand, trainSpec } from './commands/train';
 import { dataCommand, dataSpec } from './commands/data';
+import { exportNeoxCommand, exportNeoxSpec, importNeoxCommand, importNeoxSpec } from './commands/neox';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (f: ParsedFlags, positional: string[]) => Promise<void> }> = {
   train: { spec: trainSpec, run: trainCommand },
@@ -12,10 +13,12 @@ const COMMANDS: Record<string, { spec: CommandSpec; run: (f: ParsedFlags, positi
   grow: { spec: growSpec, run: growCommand },
   convert: { spec: convertSpec, run: convertCommand },
   data: { spec: dataSpec, run: dataCommand },
+  'export-neox': { spec: exportNeoxSpec, run: exportNeoxCommand },
+  'import-neox': { spec: importNeoxSpec, run: importNeoxCommand },
 };
 
 function overview(): string {
-  const rows = Object.values(COMMANDS).map(({ spec }) => `  ${spec.name.padEnd(10)}${spec.summary.split('. ')[0].replace(/\.$/, '')}`);
+  const rows = Object.values(COMMANDS).map(({ spec }) => `  ${spec.name.padEnd(13)}${spec.summary.split('. ')[0].replace(/\.$/, '')}`);
   return `tokenformer: train, grow and inspect TokenFormer models\n\nusage: npm run -s tokenformer -- <command> [options]   (each command has --help)\n\ncommands:\n${rows.join('\n')}\n`;
 }
 

@@ -5,6 +5,7 @@ import type { CheckpointStore, StoredCheckpointInfo } from '@/lib/io/checkpoint-
 import { stripForReference } from '@/lib/io/checkpoint';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { formatBytes, formatCount } from './format';
+import { clusterExportZip, loadClusterZip } from './neoxTransfer';
 import { button, emitInput, errorBox, field, onInvalidation, ownInputOnly, poll, showError, visible, wireFileDrop, type PanelElement } from './panelKit';
 
 /** The name training autosaves go under (lib/engine/lab's AUTOSAVE; kept literal so this file needs no lab import). */
@@ -55,6 +56,8 @@ export interface CheckpointsElement extends PanelElement<CheckpointsValue> {
   download(name?: string): Promise<Blob | null>;
   /** Loads a .safetensors / .bin / .pt file into the engine; a malformed file leaves the model as it was. */
   upload(file: Blob, filename?: string): Promise<ModelInfo | null>;
+  /** Downloads the engine's model as a .zip of the folder the official GPT-NeoX-based trainer runs (docs/scale-out.md). */
+  exportCluster(): Promise<Blob | null>;
 }
 
 /** Checkpoint names: what a user types, trimmed; slashes and control characters would make odd download names. */
@@ -126,7 +129,8 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
   const currentBtn = button(doc, 'Download model', 'ckpt-download-current', 'download the model as it is now as .safetensors');
   const resumeBtn = button(doc, 'Resume from autosave', 'ckpt-resume', 'load the latest training autosave');
   const bar = h(doc, 'div', { class: 'trainer-controls' });
-  bar.append(field(doc, 'name', nameInput), saveBtn, currentBtn, field(doc, 'with optimizer state', optimizerBox), resumeBtn);
+  const clusterBtn = button(doc, 'Export for cluster training', 'ckpt-export-cluster', 'download a .zip the official TokenFormer trainer (GPT-NeoX + DeepSpeed) runs: config.yml, checkpoints/, README.md');
+  bar.append(field(doc, 'name', nameInput), saveBtn, currentBtn, field(doc, 'with optimizer state', optimizerBox), resumeBtn, clusterBtn);
 
   const current = h(doc, 'div', { class: 'ckpt-current', 'data-testid': 'ckpt-current' }, { margin: '6px 0', color: '#555' });
   const status = h(doc, 'div', { class: 'ckpt-status', 'data-testid': 'ckpt-status', 'aria-live': 'polite' }, { color: '#555', 'min-height': '1.2em' });
@@ -134,10 +138,10 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
   const tableHost = h(doc, 'div', { class: 'ckpt-table-host' }, { 'margin-top': '6px', overflow: 'auto' });
 
   // Upload: a hidden file input behind a drop zone, as in dataPicker.
-  const fileInput = h(doc, 'input', { type: 'file', accept: '.safetensors,.bin,.pt', 'data-testid': 'ckpt-upload-input', 'aria-label': 'choose a checkpoint file' });
+  const fileInput = h(doc, 'input', { type: 'file', accept: '.safetensors,.bin,.pt,.zip', 'data-testid': 'ckpt-upload-input', 'aria-label': 'choose a checkpoint file' });
   fileInput.hidden = true;
   const zone = h(doc, 'div', { class: 'drop-zone', role: 'button', tabindex: 0, 'data-testid': 'ckpt-drop-zone' }, { 'margin-top': '8px', padding: '10px' });
-  zone.append(h(doc, 'span', {}, {}, 'Drop a .safetensors or PyTorch .bin checkpoint here, or click to choose one, to load it into the engine'));
+  zone.append(h(doc, 'span', {}, {}, 'Drop a .safetensors or PyTorch .bin checkpoint (or a .zip of a cluster run\'s global_stepN folder) here, or click to choose one, to load it into the engine'));
   root.append(bar, current, errorEl, status, tableHost, fileInput, zone);
 
   let disposed = false;
@@ -149,6 +153,7 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
   const syncButtons = () => {
     for (const c of controls()) c.disabled = busy;
     currentBtn.disabled = busy || !value.model;
+    clusterBtn.disabled = busy || !value.model;
     saveBtn.disabled = busy || !value.model;
     const auto = value.checkpoints.find((c) => c.name === AUTOSAVE_NAME);
     resumeBtn.disabled = busy || !auto;
@@ -352,6 +357,13 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
     act(
       `loading ${filename}`,
       async () => {
+        if (/\.zip$/i.test(filename)) {
+          const { info, notes } = await loadClusterZip(api, file, filename);
+          value.loaded = filename;
+          options.onLoad?.(info, filename);
+          status.title = notes.join('\n');
+          return info;
+        }
         if (!/\.(safetensors|bin|pt)$/i.test(filename)) throw new Error(`${filename}: expected a .safetensors, .bin or .pt checkpoint file`);
         // The engine checks the whole file before it replaces the model, so a bad file changes nothing.
         return loadBytes(await blobBytes(file), filename, filename);
@@ -359,7 +371,19 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
       (m) => `loaded ${filename}: step ${m.step}, ${formatCount(m.params)} params`,
     );
 
+  root.exportCluster = () =>
+    act(
+      'preparing the cluster export',
+      async () => {
+        const r = await clusterExportZip(api);
+        download(r.filename, r.blob);
+        return r;
+      },
+      (r) => `downloaded ${r.filename} (${formatBytes(r.blob.size)}): ${r.summary.join('; ')}`,
+    ).then((r) => r?.blob ?? null);
+
   saveBtn.addEventListener('click', () => void root.save());
+  clusterBtn.addEventListener('click', () => void root.exportCluster());
   nameInput.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();

@@ -17,6 +17,11 @@ export interface TorchFile {
 export interface TorchReadOptions extends GlobalOptions {
   /** Check zip CRCs of storages too (data.pkl is always checked). Default true. */
   verifyCrc?: boolean;
+  /**
+   * Read the state dict from this top-level key only (a DeepSpeed `module`): such files also hold top-level
+   * tensors of their own (RNG states) that would otherwise be taken for the weights.
+   */
+  entry?: string;
 }
 
 export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
@@ -53,7 +58,7 @@ async function readZipForm(source: ByteSource, options: TorchReadOptions): Promi
     return storageRef(storages, storageType, key, numel, 0);
   };
   const { value } = unpickle(pkl, { findGlobal: (m, n) => findTorchGlobal(m, n, options), persistentLoad });
-  const { refs, warnings } = collectTensors(value);
+  const { refs, warnings } = collectTensors(value, options.entry);
   const entryOf = (key: string): ZipEntry => {
     const e = entries.get(`${prefix}data/${key}`);
     if (!e) throw new FormatError('missing-tensor', `zip has no storage entry ${prefix}data/${key}`);
@@ -128,7 +133,7 @@ async function parseLegacy(source: ByteSource, bytes: Uint8Array, options: Torch
     ranges.set(key, [at + 8, len]);
     at += 8 + len;
   }
-  const { refs, warnings } = collectTensors(main.value);
+  const { refs, warnings } = collectTensors(main.value, options.entry);
   const tensors = await materialiseAll(refs, warnings, source.size, async (st) => {
     const r = ranges.get(st.key);
     if (!r) throw new FormatError('missing-tensor', `legacy storage ${st.key} is missing from the key list`);
@@ -157,9 +162,11 @@ function storageRef(storages: Map<string, StorageRef>, storageType: unknown, key
 }
 
 /** Finds name -> tensor pairs at the top level, or inside a conventional container key. */
-function collectTensors(root: unknown): { refs: Map<string, TensorRef>; warnings: string[] } {
+function collectTensors(top: unknown, entry?: string): { refs: Map<string, TensorRef>; warnings: string[] } {
   const warnings: string[] = [];
-  if (!(root instanceof Map)) throw new FormatError('bad-pickle', `checkpoint holds a ${typeName(root)}, not a dict of tensors`);
+  if (!(top instanceof Map)) throw new FormatError('bad-pickle', `checkpoint holds a ${typeName(top)}, not a dict of tensors`);
+  const root = entry === undefined ? top : top.get(entry);
+  if (!(root instanceof Map)) throw new FormatError('missing-tensor', `the checkpoint's "${entry}" entry is ${typeName(root)}, not a dict of tensors`);
   const fromDict = (d: Map<unknown, unknown>) => {
     const refs = new Map<string, TensorRef>();
     let other = 0;
