@@ -180,8 +180,8 @@ export type CellFunction = (...args: unknown[]) => Promise<unknown> | AsyncGener
  */
 export function cellFunction(cell: CompiledCell, params: readonly string[], label = 'cell', guard: LoopCheck = defaultLoopGuard().check): CellFunction {
   const body = `${cell.body}//# sourceURL=${scriptName(label)}\n`;
-  const fn = cell.generator ? new AsyncGeneratorFunction(GUARD, CTX, ...params, body) : new AsyncFunction(GUARD, CTX, ...params, body);
-  return fn.bind(undefined, guard) as CellFunction;
+  const fn: CellFunction = cell.generator ? new AsyncGeneratorFunction(GUARD, CTX, ...params, body) : new AsyncFunction(GUARD, CTX, ...params, body);
+  return fn.bind(undefined, guard);
 }
 
 const scriptName = (label: string) => `${label.replace(/[^\w.-]/g, '_')}.js`;
