@@ -260,6 +260,10 @@ describe('compileCell: errors', () => {
     expect(e.message).toMatch(/display is provided by the notebook/);
     expect([e.line, e.column]).toEqual([2, 10]);
     expect(compileError('const __tfl_x = 1').message).toMatch(/reserved/);
+    for (const src of ['function f(__tfl_x) { return __tfl_x }', '{ let __tfl_y = 1 }', 'try {} catch (__tfl_e) {}', 'const g = ({ __tfl_z }) => 1']) {
+      expect(compileError(src).message, src).toMatch(/reserved/);
+    }
+    expect(() => compileCell('const o = { __tfl_p: 1 }; o.__tfl_p')).not.toThrow();
   });
 
   it('allows yield and await as the language allows them', () => {

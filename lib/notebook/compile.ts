@@ -87,6 +87,12 @@ export function compileCell(source: string): CompiledCell {
       column,
     );
   }
+  const internal = internalBinding(fn);
+  if (internal) {
+    // A parameter or nested declaration too: nothing in a cell may bind a name the compiled code relies on.
+    const { line, column } = at(internal.start);
+    throw new CellCompileError(`names starting with ${INTERNAL_PREFIX} are reserved`, line, column);
+  }
 
   const generator = scope.topLevelYield;
   const declarations = scope.declarations;
@@ -122,6 +128,20 @@ export function compileCell(source: string): CompiledCell {
     // The countdown shares the first line, so line numbers in stack traces keep their offset.
     body: `"use strict";${guards.length ? ` let ${COUNTDOWN} = 0;` : ''}\n${prologue}${code}\n`,
   };
+}
+
+/** The first identifier named with the internal prefix, other than a property name (`o.__tfl_x`, `{ __tfl_x: 1 }`). */
+function internalBinding(fn: acorn.Node): acorn.Identifier | null {
+  let found: acorn.Identifier | null = null;
+  walk.fullAncestor(fn, (node, _state, ancestors) => {
+    if (found || node.type !== 'Identifier' || !(node as acorn.Identifier).name.startsWith(INTERNAL_PREFIX)) return;
+    const parent = ancestors[ancestors.length - 2] as acorn.AnyNode | undefined;
+    const propertyName =
+      (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) ||
+      ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed && !(parent.type === 'Property' && parent.shorthand));
+    if (!propertyName) found = node as acorn.Identifier;
+  });
+  return found;
 }
 
 /** Text inserted into a cell's source at `at`; `after` text belongs to what precedes it (a closing brace). */
