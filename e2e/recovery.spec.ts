@@ -21,10 +21,11 @@ async function openOnWasm(page: Page): Promise<void> {
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
 }
 
-const TRAIN = 'const e2eTrained = (await lab.model("micro"), await lab.data("copy"), await lab.train({ steps: 5, batchSize: 8, seqLen: 32, evalEvery: 0, checkpointEvery: 5 }).done)';
+// Autosaves at the end of the run, by default.
+const TRAIN = 'const e2eTrained = (await lab.model("micro"), await lab.data("copy"), await lab.train({ steps: 5, batchSize: 8, seqLen: 32, evalEvery: 0 }).done)';
 const STEP = '`step ${(await lab.info())?.step ?? "none"}`';
 // Trains on without autosaving, so the engine is past step 5 (and busy) when it dies.
-const LONG = 'const e2eLong = (e2eTrained, await lab.train({ steps: 100000, batchSize: 8, seqLen: 32, evalEvery: 0 }).done)';
+const LONG = 'const e2eLong = (e2eTrained, await lab.train({ steps: 100000, batchSize: 8, seqLen: 32, evalEvery: 0, autosave: false }).done)';
 
 test('a crashed engine restarts on the next backend and resumes from the autosave', async ({ page }) => {
   test.setTimeout(240_000);
@@ -61,6 +62,31 @@ test('a crashed engine restarts on the next backend and resumes from the autosav
   await page.keyboard.press('ControlOrMeta+Enter');
   await expect(cell(page, step).getByTestId('cell-output')).toHaveText('step 5', { timeout: 60_000 });
   await snap(page, 'engine-recovered');
+});
+
+test('a bundled notebook that crashes after a minute of training resumes from the timed autosave', async ({ page }) => {
+  test.setTimeout(300_000);
+  await openOnWasm(page);
+  await page.getByTestId('run-all').click();
+  const widget = page.getByTestId('trainer');
+  await expect(widget).toHaveAttribute('data-state', 'idle', { timeout: 60_000 });
+  await widget.getByTestId('train-steps').fill('1000000');
+  await widget.getByTestId('train-start').click();
+  await expect(widget).toHaveAttribute('data-state', 'training');
+  // No checkpointEvery anywhere: the widget's run saves on its own once a minute has passed.
+  await expect(widget).toHaveAttribute('data-autosave-step', /^[1-9]\d*$/, { timeout: 120_000 });
+  const saved = Number(await widget.getAttribute('data-autosave-step'));
+  await expect(widget).toHaveAttribute('data-state', 'training');
+  await crashEngine(page);
+
+  await page.getByTestId('restart-next-backend').click();
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'cpu', { timeout: 60_000 });
+  const notice = page.getByTestId('engine-recovery');
+  await expect(notice).toHaveAttribute('data-state', 'resumed', { timeout: 60_000 });
+  const resumed = Number(/resumed from step (\d+)/.exec((await notice.textContent()) ?? '')?.[1]);
+  expect(resumed).toBeGreaterThanOrEqual(saved);
+  expect(resumed).toBeGreaterThan(0);
+  await snap(page, 'engine-recovered-timed-autosave');
 });
 
 test('without an autosave the restart says the model must be recreated; after CPU only a restart on CPU is offered', async ({ page }) => {

@@ -43,9 +43,11 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
     defaults: Object.freeze({ ...defaults }),
     engine: engine.then((c) => c.api),
     backend: engine.then((c) => c.info),
+    // Its runs autosave into this browser's IndexedDB, like lab.train, so crash recovery resumes from them.
     trainer: lazy(async () => {
-      const [{ trainer }, c] = await Promise.all([import('@/components/panels/trainer'), engine]);
-      return (opts?: TrainerOptions) => trainer(c.api, opts);
+      const [{ trainer }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/trainer'), import('@/lib/io/checkpoint-store-idb'), engine]);
+      const store = idbCheckpointStore();
+      return (opts?: TrainerOptions) => trainer(c.api, { checkpointStore: store, ...opts });
     }),
     dataPicker: lazy(async () => {
       const [{ dataPicker }, c] = await Promise.all([import('@/components/panels/dataPicker'), engine]);

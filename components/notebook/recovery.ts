@@ -1,6 +1,6 @@
 // Crash recovery as plain functions: which backend to try after a crash, and a restart that resumes from the autosave.
 import type { EngineConnection } from '@/lib/engine/client';
-import { AUTOSAVE } from '@/lib/engine/lab';
+import { AUTOSAVE } from '@/lib/engine/autosaver';
 import { BACKEND_ORDER, type BackendInfo, type BackendName } from '@/lib/engine/types';
 import type { CheckpointStore } from '@/lib/io/checkpoint-store';
 

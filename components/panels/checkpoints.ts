@@ -1,4 +1,5 @@
 // Checkpoint manager for cells: the checkpoints kept in this browser (save, load, delete, download), file upload, resume from autosave.
+import { AUTOSAVE } from '@/lib/engine/autosaver';
 import type { EngineApi } from '@/lib/engine/api';
 import type { ModelInfo } from '@/lib/engine/types';
 import type { CheckpointStore, StoredCheckpointInfo } from '@/lib/io/checkpoint-store';
@@ -8,8 +9,8 @@ import { formatBytes, formatCount } from './format';
 import { clusterExportZip, loadClusterZip } from './neoxTransfer';
 import { button, emitInput, errorBox, field, onInvalidation, ownInputOnly, poll, showError, visible, wireFileDrop, type PanelElement } from './panelKit';
 
-/** The name training autosaves go under (lib/engine/lab's AUTOSAVE; kept literal so this file needs no lab import). */
-export const AUTOSAVE_NAME = 'autosave';
+/** The name training autosaves go under (lib/engine/autosaver). */
+export const AUTOSAVE_NAME = AUTOSAVE;
 
 /** Saves binary data as a file; the default makes a Blob and clicks a temporary `<a download>`. */
 export type BlobDownloader = (filename: string, data: Blob) => void;
@@ -158,7 +159,7 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
     const auto = value.checkpoints.find((c) => c.name === AUTOSAVE_NAME);
     resumeBtn.disabled = busy || !auto;
     resumeBtn.textContent = auto ? `Resume from autosave (step ${auto.step})` : 'Resume from autosave';
-    resumeBtn.title = auto ? `load the autosave from ${savedAtText(auto.savedAt)}` : 'no autosave yet: train with lab.train({ checkpointEvery })';
+    resumeBtn.title = auto ? `load the autosave from ${savedAtText(auto.savedAt)}` : 'no autosave yet: training saves one at most every minute, on pause and when a run ends';
   };
 
   const renderModel = () => {

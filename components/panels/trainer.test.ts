@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineApi, TrainSummary } from '@/lib/engine/api';
 import type { Metrics, TrainOptions } from '@/lib/engine/types';
+import { memoryCheckpointStore } from '@/lib/io/checkpoint-store';
 import { trainer } from './trainer';
 
 const metrics = (step: number, totalSteps: number): Metrics => ({
@@ -117,5 +118,31 @@ describe('trainer widget', () => {
     const el = trainer(e.api, { steps: 1000, width: 320, invalidation, onMetrics: (m) => m.step === 2 && invalidate() });
     await el.start();
     expect(e.calls).toContain('stop');
+  });
+
+  it('autosaves its runs into the store it is given, on pause and at the end; not with autosave: false', async () => {
+    const e = scriptedEngine();
+    let step = 0;
+    const api = {
+      ...e.api,
+      modelInfo: async () => ({ step, params: 1234 }),
+      saveCheckpoint: async () => new Uint8Array([step]),
+    } as unknown as EngineApi;
+    const store = memoryCheckpointStore();
+    const el = trainer(api, { steps: 6, width: 320, checkpointStore: store, onMetrics: (m) => void (step = m.step) });
+    const run = el.start();
+    await new Promise((r) => setTimeout(r, 5));
+    await el.pause();
+    const atPause = (await store.list())[0]?.step;
+    expect(atPause).toBeGreaterThan(0);
+    expect(el.dataset.autosaveStep).toBe(String(atPause));
+    await el.resume();
+    await run;
+    expect((await store.list()).map((c) => [c.name, c.step])).toEqual([['autosave', 6]]);
+    expect(el.dataset.autosaveStep).toBe('6');
+
+    const none = memoryCheckpointStore();
+    await trainer(api, { steps: 3, width: 320, checkpointStore: none, autosave: false }).start();
+    expect(await none.list()).toEqual([]);
   });
 });

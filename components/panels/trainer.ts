@@ -1,5 +1,7 @@
 // Training widget for notebook cells: a framework-free DOM factory with start/pause/resume/stop, settings, progress, live chart.
 import type { EngineApi, TrainSummary } from '@/lib/engine/api';
+import { trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from '@/lib/engine/autosaver';
+import type { CheckpointStore } from '@/lib/io/checkpoint-store';
 import type { Metrics, TrainOptions } from '@/lib/engine/types';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { lossChart } from '@/components/viz/lossChart';
@@ -36,6 +38,10 @@ export interface TrainerOptions extends DocumentOption {
   chartHeight?: number;
   /** Called with every metrics update (after the widget has drawn it). */
   onMetrics?: (m: Metrics) => void;
+  /** Where runs autosave (the notebook passes the browser's store); none: no autosave. */
+  checkpointStore?: CheckpointStore;
+  /** On by default when there is a store: at most every 60 s, on pause and at the end of a run; `false`: off. */
+  autosave?: AutosaveSetting;
 }
 
 export interface TrainerElement extends HTMLDivElement {
@@ -99,6 +105,11 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
   let chartTimer: ReturnType<typeof setTimeout> | null = null;
   let chart: (Element & { dispose?: () => void }) | null = null;
   let disposed = false;
+  let run: AutosavedTraining | null = null;
+  // The last autosave's step, for tests and the curious (the autosaver warns once if saving fails).
+  const onAutosave = (s: Readonly<AutosaveStatus>) => {
+    if (s.step !== null) root.dataset.autosaveStep = String(s.step);
+  };
   const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
   const setState = (state: TrainerState) => {
@@ -182,7 +193,8 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     etaEl.textContent = '–';
     setState('training');
     try {
-      const summary = await api.train(opts, onMetrics);
+      run = trainWithAutosave(api, opts, onMetrics, { store: options.checkpointStore, setting: options.autosave, onStatus: onAutosave });
+      const summary = await run.done;
       value.summary = summary;
       if (!disposed) {
         progress.value = summary.stopped ? progress.value : 1;
@@ -209,6 +221,7 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     if (activeSince !== null) activeMs += now() - activeSince;
     activeSince = null;
     setState('paused');
+    await run?.autosaver?.flush();
   };
   root.resume = async () => {
     if (value.state !== 'paused') return;

@@ -77,6 +77,32 @@ describe('lab', () => {
     expect(flopsAfter).toBeCloseTo((flopsBefore * 9) / 7, 0);
   });
 
+  it('autosaves every run by default (at the end, and on pause), unless told not to', async () => {
+    const store = memoryCheckpointStore();
+    const { lab } = await makeLab(store);
+    await lab.model('micro');
+    await lab.data('copy');
+    const run = lab.train({ steps: 4, batchSize: 4, seqLen: 32 });
+    await run.done;
+    expect((await store.list()).map((c) => [c.name, c.step])).toEqual([[AUTOSAVE, 4]]);
+    expect(run.autosave).toMatchObject({ step: 4, saves: 1, error: null });
+
+    const long = lab.train({ steps: 10_000, batchSize: 4, seqLen: 32, logEvery: 1 });
+    for await (const m of long) if (m.step >= 7) break;
+    await lab.pause();
+    const paused = (await store.list())[0].step;
+    expect(paused).toBeGreaterThanOrEqual(7);
+    expect(long.autosave?.step).toBe(paused);
+    await long.stop();
+    await long.done;
+
+    await store.delete(AUTOSAVE);
+    const off = lab.train({ steps: 3, batchSize: 4, seqLen: 32, autosave: false });
+    await off.done;
+    expect(off.autosave).toBeNull();
+    expect(await store.list()).toEqual([]);
+  });
+
   it('rejects unknown data with a clear message', async () => {
     const { lab } = await makeLab();
     await expect(lab.data('shakespeare')).rejects.toThrow(/unknown synthetic task "shakespeare"/);

@@ -4,6 +4,7 @@ import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import type { CheckpointStore, StoredCheckpointInfo } from '../io/checkpoint-store';
 import { SYNTHETIC_TASKS, type SyntheticTask } from '../data';
 import type { EngineApi, ModelSpec, Progress, TrainSummary } from './api';
+import { AUTOSAVE, trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from './autosaver';
 import type { BackendInfo, DataInfo, DataSpec, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 /** Something that says "stop": a cell's invalidation promise or an AbortSignal. */
@@ -12,7 +13,12 @@ export type StopSignal = PromiseLike<unknown> | AbortSignal;
 export interface LabTrainOptions extends TrainOptions {
   /** Stop training when this fires (pass the cell's `invalidation`). */
   signal?: StopSignal;
-  /** Save a checkpoint to the store under `autosave` every this many steps and at the end (0: never). */
+  /**
+   * Autosave to this browser's store under `autosave`: on by default, at most every 60 s, on pause and at the end of the
+   * run (stopped or finished). `false` turns it off; `{ intervalMs, name }` changes it.
+   */
+  autosave?: AutosaveSetting;
+  /** Also autosave every this many steps (0: not); these saves happen even with `autosave: false`. */
   checkpointEvery?: number;
 }
 
@@ -21,11 +27,14 @@ export interface TrainRun extends AsyncIterable<Metrics> {
   readonly metrics: Metrics[];
   readonly done: Promise<TrainSummary>;
   stop(): Promise<void>;
+  /** Pauses, then autosaves. */
   pause(): Promise<void>;
   resume(): Promise<void>;
+  /** This run's autosave: last saved step, time, count, last error; null when the run does not autosave. */
+  readonly autosave: Readonly<AutosaveStatus> | null;
 }
 
-export const AUTOSAVE = 'autosave';
+export { AUTOSAVE };
 
 function onStop(signal: StopSignal | undefined, fn: () => void) {
   if (!signal) return;
@@ -58,6 +67,8 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
     if (!store) throw new Error('no checkpoint store here (browser IndexedDB is used in the app)');
     return store;
   };
+  /** The run lab.train started last, while it runs (the engine trains one run at a time). */
+  let active: AutosavedTraining | null = null;
 
   const lab = {
     /** The backend in use and why others were skipped. */
@@ -82,48 +93,26 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
 
     /** Starts training; returns at once with a TrainRun to iterate or await. */
     train(o: LabTrainOptions): TrainRun {
-      const { signal, checkpointEvery = 0, ...trainOpts } = o;
+      const { signal, checkpointEvery = 0, autosave, ...trainOpts } = o;
       const metrics: Metrics[] = [];
       const waiters: (() => void)[] = [];
       let finished = false;
-      let lastSaved = 0;
       const wake = () => waiters.splice(0).forEach((w) => w());
-      const save = async (step: number) => {
-        if (!store || !checkpointEvery) return;
-        lastSaved = step;
-        const info = await api.modelInfo();
-        await store.save(AUTOSAVE, await api.saveCheckpoint({ includeOptimizer: true }), { step, params: info?.params ?? 0 });
-      };
-      const done = api
-        .train(trainOpts, (m) => {
+      const training = trainWithAutosave(
+        api,
+        trainOpts,
+        (m) => {
           metrics.push(m);
           wake();
-        })
-        .then(async (summary) => {
-          const last = metrics[metrics.length - 1];
-          if (last && last.step !== lastSaved) await save(last.step);
-          return summary;
-        })
-        .finally(() => {
-          finished = true;
-          wake();
-        });
-      if (store && checkpointEvery) {
-        // Autosaves happen between metric updates; the engine stays free to train meanwhile.
-        let next = checkpointEvery;
-        void (async () => {
-          let seen = 0;
-          while (!finished) {
-            await new Promise<void>((r) => waiters.push(r));
-            for (; seen < metrics.length; seen++) {
-              if (metrics[seen].step >= next) {
-                next = metrics[seen].step + checkpointEvery;
-                await save(metrics[seen].step).catch(() => {});
-              }
-            }
-          }
-        })();
-      }
+        },
+        { store, setting: autosave, everySteps: checkpointEvery },
+      );
+      active = training;
+      const done = training.done.finally(() => {
+        finished = true;
+        if (active === training) active = null;
+        wake();
+      });
       // A signal that fires after this run ended must not stop a later run (perhaps another cell's).
       onStop(signal, () => {
         if (!finished) void api.stop();
@@ -132,8 +121,11 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
         metrics,
         done,
         stop: () => api.stop(),
-        pause: () => api.pause(),
+        pause: () => training.pause(),
         resume: () => api.resume(),
+        get autosave() {
+          return training.autosaver?.status ?? null;
+        },
         async *[Symbol.asyncIterator]() {
           let i = 0;
           for (;;) {
@@ -147,7 +139,8 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
     },
 
     stop: () => api.stop(),
-    pause: () => api.pause(),
+    /** Pauses the run; one started by lab.train autosaves then. */
+    pause: () => (active ? active.pause() : api.pause()),
     resume: () => api.resume(),
     /** Appends parameter tokens; during training it happens between two steps. */
     grow: (o: GrowOptions): Promise<GrowthEvent> => api.grow(o),

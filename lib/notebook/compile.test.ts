@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { CTX, cellFunction, compileCell, duplicateDeclarations, errorLine, type CompiledCell } from './compile';
 import { CellCompileError } from './errors';
+import { createLoopGuard, LoopGuardError } from './loopGuard';
 
 /** Runs a compiled cell with inputs by name (test helper; the runtime does this through Observable). */
 async function evaluate(cell: CompiledCell, inputs: Record<string, unknown> = {}, ctx: Record<string, unknown> = {}): Promise<unknown> {
@@ -138,6 +139,80 @@ describe('compileCell: values', () => {
   });
 });
 
+describe('compileCell: loop guard', () => {
+  /** Runs a cell with a guard that asks to be called again at once, so it counts every loop iteration. */
+  async function iterations(source: string, inputs: Record<string, unknown> = {}): Promise<{ value: unknown; calls: number }> {
+    const c = compileCell(source);
+    let calls = 0;
+    const fn = cellFunction(c, c.inputs, 'cell', () => (calls++, 0));
+    const value = await fn({}, ...c.inputs.map((p) => inputs[p]));
+    return { value, calls };
+  }
+
+  it('checks every iteration of every kind of loop, nested functions, classes and continue paths included', async () => {
+    const cases: [string, number][] = [
+      ['for (let i = 0; i < 3; i++) {}', 3],
+      ['for (let i = 0; i < 3; i++);', 3],
+      ['for (const k in { a: 1, b: 2 }) k', 2],
+      ['for (const x of [1, 2, 3, 4]) { x }', 4],
+      ['for await (const x of (async function* () { yield 1; yield 2 })()) {}', 2],
+      ['let w = 0\nwhile (w < 5) w++', 5],
+      ['let d = 0\ndo { d++; if (d < 4) continue } while (d < 4)', 4],
+      ['let d = 0\ndo d++\nwhile (d < 3)', 3],
+      ['outer: for (let i = 0; i < 3; i++) { for (let j = 0; j < 3; j++) { if (j === 1) continue outer } }', 3 + 6],
+      ['l: for (const x of [1, 2]) m: for (const y of [1, 2]) continue l', 2 + 2],
+      ['function f(n) { let s = 0; while (n-- > 0) s++; return s }\nf(6)', 6],
+      ['const g = (n) => { for (;;) if (--n < 0) break }; g(2)', 3],
+      ['class C { static { for (const x of [1, 2]) {} } m() { for (const x of [1]) {} } }\nnew C().m()', 3],
+      ['if (true) for (const x of [1, 2]) x; else for (const y of [3]) y', 2],
+      ['const nested = [[1, 2], [3]].map((a) => { let s = 0; for (const v of a) s += v; return s })', 3],
+    ];
+    for (const [src, n] of cases) expect((await iterations(src)).calls, src).toBe(n);
+  });
+
+  it('leaves values, declarations, generators and line numbers as they were', async () => {
+    expect((await iterations('for (const x of [1]);y', { y: 5 })).value).toBe(5);
+    expect((await iterations('(() => { let s = 0; for (const x of [1, 2, 3]) s += x; return s })()')).value).toBe(6);
+    expect((await iterations('let t = 0\nfor (let i = 0; i < 4; i++) t += i\nconst u = t * 2')).value).toEqual({ t: 6, u: 12 });
+    const gen = compileCell('for (let i = 0; i < 3; i++) yield i');
+    const seen: unknown[] = [];
+    for await (const v of cellFunction(gen, [], 'g', () => 0)({}) as AsyncGenerator) seen.push(v);
+    expect(seen).toEqual([0, 1, 2]);
+    const c = compileCell('let i = 0\nwhile (i < 2) i++\nfor (;;) {\n  null.boom\n}');
+    const e = await (cellFunction(c, [], 'cell z')({}) as Promise<unknown>).catch((x: unknown) => x);
+    expect(errorLine(e, c, 'cell z')).toBe(4);
+    // Cells without loops compile to what they did.
+    expect(compileCell('const a = 1').body).toBe('"use strict";\nconst a = 1\nreturn {a};\n');
+  });
+
+  it('stops a real synchronous infinite loop at its line, even one that catches the error', async () => {
+    const guard = createLoopGuard({ limitMs: 150 });
+    for (const [src, line] of [
+      ['let i = 0\nwhile (true) { i++ }', 2],
+      // The inner loop's error is caught; the outer loop's next check throws again.
+      ['let n = 0\nfor (;;) {\n  try { for (;;) n++ } catch {}\n}', 2],
+      ['const spin = () => { do {} while (true) }\nspin()', 1],
+      ['while (true) await null', 1],
+    ] as const) {
+      const c = compileCell(src);
+      const t0 = performance.now();
+      const e = await (cellFunction(c, [], 'cell loop', guard.check)({}) as Promise<unknown>).catch((x: unknown) => x);
+      expect(e, src).toBeInstanceOf(LoopGuardError);
+      expect(performance.now() - t0).toBeLessThan(1500);
+      expect(errorLine(e, c, 'cell loop'), src).toBe(line);
+      await new Promise((r) => setTimeout(r, 5)); // the event loop turns: the guard is clear again
+    }
+    guard.dispose();
+  });
+
+  it('does not stop a long loop that awaits real work', async () => {
+    const guard = createLoopGuard({ limitMs: 100 });
+    const c = compileCell('let n = 0\nfor (let i = 0; i < 6; i++) { await new Promise((r) => setTimeout(r, 40)); n++ }');
+    expect(await cellFunction(c, [], 'cell', guard.check)({})).toEqual({ n: 6 });
+    guard.dispose();
+  });
+});
+
 describe('compileCell: errors', () => {
   it('reports syntax errors at their line and column within the cell', () => {
     const e = compileError('const a = 1\nconst b = (2 +\nconst c = 3');
@@ -185,6 +260,10 @@ describe('compileCell: errors', () => {
     expect(e.message).toMatch(/display is provided by the notebook/);
     expect([e.line, e.column]).toEqual([2, 10]);
     expect(compileError('const __tfl_x = 1').message).toMatch(/reserved/);
+    for (const src of ['function f(__tfl_x) { return __tfl_x }', '{ let __tfl_y = 1 }', 'try {} catch (__tfl_e) {}', 'const g = ({ __tfl_z }) => 1']) {
+      expect(compileError(src).message, src).toMatch(/reserved/);
+    }
+    expect(() => compileCell('const o = { __tfl_p: 1 }; o.__tfl_p')).not.toThrow();
   });
 
   it('allows yield and await as the language allows them', () => {

@@ -1,7 +1,9 @@
 // Cell compiler: a cell's JavaScript -> its declared names, its inputs, and the async function (or generator) that runs it.
 import * as acorn from 'acorn';
+import * as walk from 'acorn-walk';
 import { CellCompileError } from './errors';
 import { isKnownGlobal } from './globals';
+import { defaultLoopGuard, type LoopCheck } from './loopGuard';
 import { analyzeScopes } from './scope';
 
 /** Provided per cell by the notebook runtime, so no cell may declare them. */
@@ -9,6 +11,13 @@ export const RESERVED = ['display', 'view', 'invalidation'] as const;
 /** The parameter through which a generator cell hands the runtime a way to read its current top-level values. */
 export const CTX = '__tfl_ctx';
 const INTERNAL_PREFIX = '__tfl_';
+// The loop guard's function and countdown in compiled code. The prefix is reserved, so no cell can declare, shadow or
+// assign them; the random part keeps code a cell builds at run time (eval) from naming them either.
+const NONCE = Math.random().toString(36).slice(2, 10);
+const GUARD = `${INTERNAL_PREFIX}guard_${NONCE}`;
+const COUNTDOWN = `${INTERNAL_PREFIX}countdown_${NONCE}`;
+/** Injected at the start of every loop body: a decrement and a compare, and a call to the guard every so often. */
+const LOOP_CHECK = `if (--${COUNTDOWN} < 0) ${COUNTDOWN} = ${GUARD}();`;
 
 export interface CompiledCell {
   source: string;
@@ -78,19 +87,27 @@ export function compileCell(source: string): CompiledCell {
       column,
     );
   }
+  const internal = internalBinding(fn);
+  if (internal) {
+    // A parameter or nested declaration too: nothing in a cell may bind a name the compiled code relies on.
+    const { line, column } = at(internal.start);
+    throw new CellCompileError(`names starting with ${INTERNAL_PREFIX} are reserved`, line, column);
+  }
 
   const generator = scope.topLevelYield;
   const declarations = scope.declarations;
-  let code = source;
+  const off = PREFIX.length;
+  const guards = loopGuardInsertions(fn, off);
+  const text = (from: number, to: number) => withInsertions(source, guards, from, to);
+  let code = text(0, source.length);
   const statements = fn.body.body;
   const last = statements[statements.length - 1];
   if (!generator && declarations.length === 0 && last?.type === 'ExpressionStatement') {
     // Like Observable and marimo: an anonymous cell's value is its last expression.
-    const off = PREFIX.length;
-    const expr = source.slice(last.expression.start - off, last.expression.end - off);
-    code = `${source.slice(0, last.start - off)}return (${expr});${source.slice(last.end - off)}`;
+    const expr = text(last.expression.start - off, last.expression.end - off);
+    code = `${text(0, last.start - off)}return (${expr});${text(last.end - off, source.length)}`;
   } else if (!generator && declarations.length) {
-    code = `${source}\nreturn {${declarations.join(', ')}};`;
+    code = `${code}\nreturn {${declarations.join(', ')}};`;
   }
   // A generator publishes its declared names at each yield. The snapshot reads them through a closure declared first, so
   // a name still in its temporal dead zone (declared below the yield) reads as undefined instead of throwing.
@@ -108,8 +125,66 @@ export function compileCell(source: string): CompiledCell {
     globals: scope.references.filter((n) => isKnownGlobal(n)),
     generator,
     bodyOffset: prologue ? 2 : 1,
-    body: `"use strict";\n${prologue}${code}\n`,
+    // The countdown shares the first line, so line numbers in stack traces keep their offset.
+    body: `"use strict";${guards.length ? ` let ${COUNTDOWN} = 0;` : ''}\n${prologue}${code}\n`,
   };
+}
+
+/** The first identifier named with the internal prefix, other than a property name (`o.__tfl_x`, `{ __tfl_x: 1 }`). */
+function internalBinding(fn: acorn.Node): acorn.Identifier | null {
+  let found: acorn.Identifier | null = null;
+  walk.fullAncestor(fn, (node, _state, ancestors) => {
+    if (found || node.type !== 'Identifier' || !(node as acorn.Identifier).name.startsWith(INTERNAL_PREFIX)) return;
+    const parent = ancestors[ancestors.length - 2] as acorn.AnyNode | undefined;
+    const propertyName =
+      (parent?.type === 'MemberExpression' && parent.property === node && !parent.computed) ||
+      ((parent?.type === 'Property' || parent?.type === 'MethodDefinition' || parent?.type === 'PropertyDefinition') && parent.key === node && !parent.computed && !(parent.type === 'Property' && parent.shorthand));
+    if (!propertyName) found = node as acorn.Identifier;
+  });
+  return found;
+}
+
+/** Text inserted into a cell's source at `at`; `after` text belongs to what precedes it (a closing brace). */
+interface Insertion {
+  at: number;
+  text: string;
+  after: boolean;
+}
+
+const LOOPS = ['ForStatement', 'ForInStatement', 'ForOfStatement', 'WhileStatement', 'DoWhileStatement'] as const;
+
+/**
+ * The loop check at the start of every loop body in the cell, nested functions and classes included. Every iteration
+ * passes there, whatever `continue` (labelled or not) brought it back. Insertions hold no newline, so lines keep their
+ * numbers. `off` converts parser offsets (in the wrapped text) to offsets in the cell's source.
+ */
+function loopGuardInsertions(fn: acorn.Node, off: number): Insertion[] {
+  const out: Insertion[] = [];
+  const visit = (node: acorn.ForStatement | acorn.ForInStatement | acorn.ForOfStatement | acorn.WhileStatement | acorn.DoWhileStatement) => {
+    const body = node.body;
+    if (body.type === 'BlockStatement') out.push({ at: body.start + 1 - off, text: ` ${LOOP_CHECK}`, after: false });
+    else {
+      // `while (x) step()` becomes `while (x) {check step()}`.
+      out.push({ at: body.start - off, text: `{${LOOP_CHECK} `, after: false });
+      out.push({ at: body.end - off, text: '}', after: true });
+    }
+  };
+  walk.simple(fn, Object.fromEntries(LOOPS.map((t) => [t, visit])) as walk.SimpleVisitors<unknown>);
+  // At one offset a closing brace comes before an opening one.
+  return out.sort((a, b) => a.at - b.at || Number(b.after) - Number(a.after));
+}
+
+/** `source.slice(from, to)` with the insertions that fall in that range. */
+function withInsertions(source: string, insertions: readonly Insertion[], from: number, to: number): string {
+  let out = '';
+  let pos = from;
+  for (const ins of insertions) {
+    const inside = ins.after ? ins.at > from && ins.at <= to : ins.at >= from && ins.at < to;
+    if (!inside) continue;
+    out += source.slice(pos, ins.at) + ins.text;
+    pos = ins.at;
+  }
+  return out + source.slice(pos, to);
 }
 
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<unknown>;
@@ -121,11 +196,12 @@ export type CellFunction = (...args: unknown[]) => Promise<unknown> | AsyncGener
 
 /**
  * The runnable function of a compiled cell, taking CTX and then `params` (a subset of inputs and globals the runtime
- * chooses to pass). `label` names the cell in stack traces.
+ * chooses to pass). `label` names the cell in stack traces; `guard` is what its loops call (lib/notebook/loopGuard).
  */
-export function cellFunction(cell: CompiledCell, params: readonly string[], label = 'cell'): CellFunction {
+export function cellFunction(cell: CompiledCell, params: readonly string[], label = 'cell', guard: LoopCheck = defaultLoopGuard().check): CellFunction {
   const body = `${cell.body}//# sourceURL=${scriptName(label)}\n`;
-  return cell.generator ? new AsyncGeneratorFunction(CTX, ...params, body) : new AsyncFunction(CTX, ...params, body);
+  const fn: CellFunction = cell.generator ? new AsyncGeneratorFunction(GUARD, CTX, ...params, body) : new AsyncFunction(GUARD, CTX, ...params, body);
+  return fn.bind(undefined, guard);
 }
 
 const scriptName = (label: string) => `${label.replace(/[^\w.-]/g, '_')}.js`;

@@ -8,7 +8,7 @@ afterEach(() => {
   for (const rt of live.splice(0)) rt.dispose();
 });
 
-function setup(builtins: Record<string, unknown> = {}) {
+function setup(builtins: Record<string, unknown> = {}, loopLimitMs?: number) {
   const states = new Map<string, CellRuntimeState>();
   const history: [string, CellStatus, unknown][] = [];
   let clock = 1000;
@@ -19,6 +19,7 @@ function setup(builtins: Record<string, unknown> = {}) {
       history.push([id, s.status, s.value]);
     },
     now: () => (clock += 10),
+    loopLimitMs,
   });
   live.push(rt);
   const status = (id: string) => states.get(id)?.status;
@@ -215,6 +216,21 @@ describe('NotebookRuntime: errors', () => {
     rt.setCells(cells('const a = (1 +', 'a + 1'));
     await until(() => status('c2') === 'stopped');
     expect(states.get('c1')).toMatchObject({ status: 'error', error: { line: 1, column: 15 } });
+  });
+
+  it('a cell stuck in a synchronous loop is stopped with a clear error at its line; the others keep working', async () => {
+    const { rt, states, status, value } = setup({}, 200);
+    const t0 = Date.now();
+    rt.setCells(cells('const k = 2', 'let spins = 0\nwhile (true) {\n  spins += k\n}', 'k * 21'));
+    rt.runAll();
+    await until(() => status('c2') === 'error', 'the loop stopped', 5000);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(states.get('c2')?.error).toMatchObject({ message: 'cell ran for 0.2 s without yielding (infinite loop?): stopped', line: 2 });
+    expect(value('c3')).toBe(42);
+    // Fixed by an edit, it runs again; a loop that yields is left alone however long it runs.
+    rt.setCells(cells('const k = 2', 'let spins = 0\nwhile (spins < 5) {\n  await new Promise((r) => setTimeout(r, 60))\n  spins += k\n}', 'k * 21'));
+    await until(() => status('c2') === 'done', 'the fixed cell', 5000);
+    expect(value('c2')).toBe(6);
   });
 
   it('duplicate definitions are an error on every defining cell; removing one resolves it', async () => {

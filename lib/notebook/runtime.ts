@@ -4,6 +4,7 @@ import { initialCellState, transitionCell, type CellEvent } from './cellState';
 import { RESERVED, cellFunction, compileCell, duplicateDeclarations, errorLine, type CellFunction, type CompiledCell } from './compile';
 import { CellCompileError } from './errors';
 import { Generators, input, type InputLike } from './generators';
+import { createLoopGuard, type LoopGuard } from './loopGuard';
 import { CellRun, InterruptError, follow, generatorish } from './run';
 import type { CellData, CellRuntimeState } from './types';
 
@@ -13,6 +14,8 @@ export interface NotebookRuntimeOptions {
   onCellState: (cellId: string, state: CellRuntimeState) => void;
   /** Clock for startedAt/durationMs (ms since epoch); tests pass a fake. */
   now?: () => number;
+  /** A loop in cell code that holds the thread this long without yielding throws (default 5000 ms; lib/notebook/loopGuard). */
+  loopLimitMs?: number;
 }
 
 /** A code cell as the runtime knows it. */
@@ -45,6 +48,7 @@ export class NotebookRuntime {
   private readonly builtins: Record<string, unknown>;
   private readonly onCellState: NotebookRuntimeOptions['onCellState'];
   private readonly now: () => number;
+  private readonly loopGuard: LoopGuard;
   private runtime!: Runtime;
   private module!: Module;
   private entries = new Map<string, Entry>();
@@ -54,6 +58,7 @@ export class NotebookRuntime {
     this.builtins = { Generators, ...opts.builtins };
     this.onCellState = opts.onCellState;
     this.now = opts.now ?? Date.now;
+    this.loopGuard = createLoopGuard({ limitMs: opts.loopLimitMs });
     this.boot();
   }
 
@@ -113,6 +118,7 @@ export class NotebookRuntime {
   dispose(): void {
     if (this.disposed) return;
     this.teardown();
+    this.loopGuard.dispose();
     this.disposed = true;
   }
 
@@ -218,7 +224,7 @@ export class NotebookRuntime {
     let failure: unknown = duplicate ? new RuntimeError(duplicate) : null;
     if (e.compiled && !duplicate) {
       try {
-        fn = cellFunction(e.compiled, [...specials, ...inputs], name);
+        fn = cellFunction(e.compiled, [...specials, ...inputs], name, this.loopGuard.check);
       } catch (err) {
         // The parser accepted it but the engine did not (it should not happen): the cell shows it, setCells goes on.
         failure = err;
