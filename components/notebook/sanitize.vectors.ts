@@ -104,32 +104,30 @@ export const HARMLESS = [
 ];
 
 // The oracle, written apart from sanitize.ts so a slip there is not mirrored here.
-const DANGEROUS_TAGS = new Set([
-  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'form', 'input', 'button', 'textarea', 'select',
-  'style', 'link', 'meta', 'base', 'math', 'use', 'foreignobject', 'animate', 'set', 'animatemotion', 'animatetransform',
-  'animatecolor', 'template', 'noscript', 'portal',
-]);
-const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'poster', 'background', 'cite', 'data', 'ping', 'longdesc', 'usemap', 'codebase', 'srcset', 'to', 'from', 'values']);
-const ALLOWED = new Set(['http:', 'https:', 'mailto:']);
-
-function allowedUrl(value: string): boolean {
-  try {
-    return ALLOWED.has(new URL(value, 'https://oracle.test/').protocol);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Everything script-capable under `root`: forbidden elements, event handler and frame/form attributes, URLs with another
  * scheme than http(s)/mailto (read from the decoded DOM value, as the browser follows it), styles that fetch or cover,
- * and links out of the page without `rel="noopener noreferrer"`. Empty means safe.
+ * and links out of the page without `rel="noopener noreferrer"`. Empty means safe. Self-contained (no outer names), so
+ * Playwright can run the very same function in the page: `locator.evaluate(findUnsafe)`.
  */
 export function findUnsafe(root: Element): string[] {
+  const dangerousTags = new Set([
+    'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'form', 'input', 'button', 'textarea', 'select',
+    'style', 'link', 'meta', 'base', 'math', 'use', 'foreignobject', 'animate', 'set', 'animatemotion', 'animatetransform',
+    'animatecolor', 'template', 'noscript', 'portal',
+  ]);
+  const urlAttributes = new Set(['href', 'src', 'action', 'formaction', 'poster', 'background', 'cite', 'data', 'ping', 'longdesc', 'usemap', 'codebase', 'to', 'from', 'values']);
+  const allowedUrl = (value: string) => {
+    try {
+      return ['http:', 'https:', 'mailto:'].includes(new URL(value, 'https://oracle.test/').protocol);
+    } catch {
+      return false;
+    }
+  };
   const found: string[] = [];
   for (const el of [root, ...Array.from(root.querySelectorAll('*'))]) {
     const tag = el.localName.toLowerCase();
-    if (DANGEROUS_TAGS.has(tag)) found.push(`<${tag}>`);
+    if (dangerousTags.has(tag)) found.push(`<${tag}>`);
     for (const attr of Array.from(el.attributes)) {
       const name = attr.localName.toLowerCase();
       const where = `<${tag} ${attr.name}="${attr.value}">`;
@@ -139,7 +137,7 @@ export function findUnsafe(root: Element): string[] {
       if (name.startsWith('on') || name === 'srcdoc' || name === 'formaction' || name === 'action' || name === 'http-equiv') found.push(where);
       else if (/^(javascript|vbscript|livescript|data):/.test(squashed) || /(javascript|vbscript):/.test(squashed)) found.push(where);
       else if (name === 'srcset' && !attr.value.split(',').every((c) => allowedUrl(c.trim().split(/\s+/)[0] ?? ''))) found.push(where);
-      else if (URL_ATTRIBUTES.has(name) && name !== 'srcset' && !allowedUrl(attr.value)) found.push(where);
+      else if (urlAttributes.has(name) && !allowedUrl(attr.value)) found.push(where);
       else if (name === 'style' && /url\(|expression|fixed|@import/i.test(attr.value)) found.push(where);
     }
     const href = el.getAttribute('href');
