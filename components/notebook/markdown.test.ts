@@ -1,3 +1,4 @@
+// @vitest-environment jsdom
 // Markdown rendering: math through KaTeX, prices left alone, and no active HTML from untrusted notebooks.
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from './markdown';

@@ -1,16 +1,15 @@
-// Markdown cells to HTML: marked for the text, KaTeX for $…$ and $$…$$; raw HTML only from trusted notebooks.
+// Markdown cells to HTML: marked for the text, KaTeX for $…$ and $$…$$; raw HTML only from trusted notebooks, all of it sanitised.
 import katex from 'katex';
 import { Marked, type Tokens } from 'marked';
+import { sanitizeHtml } from './sanitize';
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 function tex(src: string, displayMode: boolean): string {
   // throwOnError false: a typo in a formula shows in red instead of blanking the whole cell.
-  return katex.renderToString(src, { displayMode, throwOnError: false, output: 'html' });
+  // trust false: no \href, \url, \includegraphics or \html* commands, which would put author-chosen URLs and attributes in the page.
+  return katex.renderToString(src, { displayMode, throwOnError: false, output: 'html', trust: false });
 }
-
-// Only links that cannot run code; an imported notebook must not execute anything before it is trusted.
-const SAFE_URL = /^(https?:|mailto:|#|\/|\.\/|\.\.\/|[^:]*$)/i;
 
 function makeMarked(trusted: boolean): Marked {
   const m = new Marked({ gfm: true });
@@ -42,30 +41,23 @@ function makeMarked(trusted: boolean): Marked {
         renderer: (token: Tokens.Generic) => tex(token.text as string, Boolean(token.display)),
       },
     ],
-    renderer: trusted
-      ? {}
-      : {
-          html: (token: Tokens.HTML | Tokens.Tag) => escapeHtml(token.text),
-          link(token: Tokens.Link) {
-            if (!SAFE_URL.test(token.href)) return escapeHtml(token.text);
-            return false;
-          },
-          image(token: Tokens.Image) {
-            if (!SAFE_URL.test(token.href)) return escapeHtml(token.text);
-            return false;
-          },
-        },
+    // Untrusted notebooks show their raw HTML as text. URLs are not judged here but by the sanitiser, on the decoded
+    // attribute value: marked passes `javascript&colon;` through as written, and only the browser decodes it.
+    renderer: trusted ? {} : { html: (token: Tokens.HTML | Tokens.Tag) => escapeHtml(token.text) },
   });
   return m;
 }
 
 const instances = new Map<boolean, Marked>();
 
-/** Renders a markdown cell's source to HTML; `trusted` false escapes raw HTML and drops script URLs. */
+/**
+ * Renders a markdown cell's source to sanitised HTML (see sanitize.ts): no script, handlers, frames or forms, and only
+ * http(s), mailto, relative and `#` URLs, trusted or not. `trusted` false also shows raw HTML as text.
+ */
 export function renderMarkdown(src: string, opts: { trusted: boolean }): string {
   let m = instances.get(opts.trusted);
   if (!m) instances.set(opts.trusted, (m = makeMarked(opts.trusted)));
-  return m.parse(src, { async: false });
+  return sanitizeHtml(m.parse(src, { async: false }));
 }
 
 /** renderMarkdown for display: a source that cannot be rendered shows its error in place instead of throwing. */
