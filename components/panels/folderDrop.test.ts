@@ -88,7 +88,7 @@ describe('reading a dropped folder', () => {
 
   it('refuses a folder whose files add up past the byte limit, from their sizes alone', async () => {
     const tree: Tree = { global_step1: { a: unreadable('a', 600), b: unreadable('b', 600) } };
-    await expect(readDirectoryEntry(dirEntry('ckpts', tree), LIMITS)).rejects.toThrow('folder ckpts holds more than 0 MB: drop one global_stepN folder');
+    await expect(readDirectoryEntry(dirEntry('ckpts', tree), LIMITS)).rejects.toThrow('folder ckpts holds more than 1000 B: drop one global_stepN folder');
     await expect(readDirectoryEntry(dirEntry('ckpts', tree), { ...LIMITS, maxBytes: 1200 })).resolves.toMatchObject({ bytes: 1200 });
   });
 

@@ -4,6 +4,7 @@
 import type { NeoxFileSet } from '@/lib/io/neox-import';
 import { blobSource } from '@/lib/io/byte-source';
 import { h } from '@/components/viz/dom';
+import { formatBytes } from './format';
 import { button } from './panelKit';
 
 export interface FolderLimits {
@@ -41,8 +42,6 @@ export interface PickedFolder {
   bytes: number;
 }
 
-const MB = 1024 * 1024;
-
 class Budget {
   entries = 0;
   bytes = 0;
@@ -56,7 +55,7 @@ class Budget {
   }
   file(size: number): void {
     this.bytes += size;
-    if (this.bytes > this.limits.maxBytes) throw new Error(`folder ${this.name} holds more than ${Math.round(this.limits.maxBytes / MB)} MB: drop one global_stepN folder`);
+    if (this.bytes > this.limits.maxBytes) throw new Error(`folder ${this.name} holds more than ${formatBytes(this.limits.maxBytes)}: drop one global_stepN folder`);
   }
 }
 
