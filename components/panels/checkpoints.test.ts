@@ -1,5 +1,7 @@
 // @vitest-environment jsdom
 // The checkpoints widget on a real in-process engine (wasm, micro) and a memory store: save, load, resume, download, upload, delete.
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '@/lib/engine/engine';
 import type { EngineApi } from '@/lib/engine/api';
@@ -7,6 +9,10 @@ import { memoryCheckpointStore, type CheckpointStore } from '@/lib/io/checkpoint
 import { readSafetensors } from '@/lib/io/safetensors';
 import { AUTOSAVE_NAME, blobBytes, checkName, checkpointFilename, checkpoints } from './checkpoints';
 import { byTestId, microEngine, until } from './testEngine';
+import { diskEntry, diskPicked } from './testFolders';
+
+// A path string: jsdom's URL class is not the one fileURLToPath takes.
+const NEOX = join(dirname(fileURLToPath(import.meta.url)), '../../lib/io/testdata/neox/');
 
 let engine: Engine;
 let api: EngineApi;
@@ -154,6 +160,34 @@ describe('checkpoints widget', () => {
     await idle(el);
     expect(byTestId(el, 'ckpt-error').hidden).toBe(true);
     expect(el.dataset.state).toBe('ready');
+    el.dispose();
+  });
+
+  it('loads a dropped global_stepN folder; a picked folder without a checkpoint changes nothing', async () => {
+    await engine.createModel({ preset: 'micro', seed: 5 });
+    const { el } = widget(memoryCheckpointStore());
+    await idle(el);
+    const zone = byTestId(el, 'ckpt-drop-zone');
+    const drop = new Event('drop', { bubbles: true, cancelable: true }) as Event & { dataTransfer: unknown };
+    // What Chromium gives for a dropped folder: an entry, and a File of the folder's name that cannot be read.
+    drop.dataTransfer = { items: [{ webkitGetAsEntry: () => diskEntry(`${NEOX}seq/global_step7`) }], files: [new File([], 'global_step7')] };
+    zone.dispatchEvent(drop);
+    await until(() => el.value.loaded === 'global_step7/');
+    await idle(el);
+    expect(byTestId(el, 'ckpt-error').hidden).toBe(true);
+    expect(byTestId(el, 'ckpt-status').textContent).toMatch(/^loaded global_step7\/: step 7, /);
+    expect(byTestId(el, 'ckpt-current').dataset.step).toBe('7');
+    const logits = (await api.logits([[5, 6, 7]])).logits;
+
+    const input = byTestId(el, 'ckpt-folder-input') as HTMLInputElement;
+    expect(input.hasAttribute('webkitdirectory')).toBe(true);
+    Object.defineProperty(input, 'files', { value: diskPicked(`${NEOX}seq/global_step7/configs`), configurable: true });
+    input.dispatchEvent(new Event('change'));
+    await until(() => !byTestId(el, 'ckpt-error').hidden);
+    await idle(el);
+    expect(byTestId(el, 'ckpt-error').textContent).toMatch(/^loading configs\/ failed: no DeepSpeed checkpoint here/);
+    expect(byTestId(el, 'ckpt-current').dataset.step).toBe('7');
+    expect((await api.logits([[5, 6, 7]])).logits).toEqual(logits);
     el.dispose();
   });
 

@@ -6,7 +6,8 @@ import type { CheckpointStore, StoredCheckpointInfo } from '@/lib/io/checkpoint-
 import { stripForReference } from '@/lib/io/checkpoint';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { formatBytes, formatCount } from './format';
-import { clusterExportZip, loadClusterZip } from './neoxTransfer';
+import { clusterExportZip, loadClusterFolder, loadClusterZip } from './neoxTransfer';
+import { folderName, wireFolderDrop, type FolderInput } from './folderDrop';
 import { button, emitInput, errorBox, field, onInvalidation, ownInputOnly, poll, showError, visible, wireFileDrop, type PanelElement } from './panelKit';
 
 /** The name training autosaves go under (lib/engine/autosaver). */
@@ -57,6 +58,8 @@ export interface CheckpointsElement extends PanelElement<CheckpointsValue> {
   download(name?: string): Promise<Blob | null>;
   /** Loads a .safetensors / .bin / .pt file into the engine; a malformed file leaves the model as it was. */
   upload(file: Blob, filename?: string): Promise<ModelInfo | null>;
+  /** Loads a cluster run's global_stepN (or checkpoints) folder, dropped or picked; a bad or oversized folder leaves the model as it was. */
+  uploadFolder(folder: FolderInput): Promise<ModelInfo | null>;
   /** Downloads the engine's model as a .zip of the folder the official GPT-NeoX-based trainer runs (docs/scale-out.md). */
   exportCluster(): Promise<Blob | null>;
 }
@@ -142,8 +145,10 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
   const fileInput = h(doc, 'input', { type: 'file', accept: '.safetensors,.bin,.pt,.zip', 'data-testid': 'ckpt-upload-input', 'aria-label': 'choose a checkpoint file' });
   fileInput.hidden = true;
   const zone = h(doc, 'div', { class: 'drop-zone', role: 'button', tabindex: 0, 'data-testid': 'ckpt-drop-zone' }, { 'margin-top': '8px', padding: '10px' });
-  zone.append(h(doc, 'span', {}, {}, 'Drop a .safetensors or PyTorch .bin checkpoint (or a .zip of a cluster run\'s global_stepN folder) here, or click to choose one, to load it into the engine'));
-  root.append(bar, current, errorEl, status, tableHost, fileInput, zone);
+  zone.append(h(doc, 'span', {}, {}, 'Drop a .safetensors or PyTorch .bin checkpoint (or a cluster run\'s global_stepN folder, or a .zip of it) here, or click to choose one, to load it into the engine'));
+  // Registered before wireFileDrop below: it takes dropped folders and stops their drop event.
+  const folderPicker = wireFolderDrop(zone, (f) => void root.uploadFolder(f));
+  root.append(bar, current, errorEl, status, tableHost, fileInput, zone, folderPicker.input, folderPicker.pick);
 
   let disposed = false;
   let busy = false;
@@ -354,23 +359,29 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
       (r) => `downloaded ${r.filename} (${formatBytes(r.blob.size)})`,
     ).then((r) => r?.blob ?? null);
 
+  const clusterLoaded = ({ info, notes }: { info: ModelInfo; notes: string[] }, label: string) => {
+    value.loaded = label;
+    options.onLoad?.(info, label);
+    status.title = notes.join('\n');
+    return info;
+  };
+
   root.upload = (file, filename = (file as File).name || 'upload.safetensors') =>
     act(
       `loading ${filename}`,
       async () => {
-        if (/\.zip$/i.test(filename)) {
-          const { info, notes } = await loadClusterZip(api, file, filename);
-          value.loaded = filename;
-          options.onLoad?.(info, filename);
-          status.title = notes.join('\n');
-          return info;
-        }
+        if (/\.zip$/i.test(filename)) return clusterLoaded(await loadClusterZip(api, file, filename), filename);
         if (!/\.(safetensors|bin|pt)$/i.test(filename)) throw new Error(`${filename}: expected a .safetensors, .bin or .pt checkpoint file`);
         // The engine checks the whole file before it replaces the model, so a bad file changes nothing.
         return loadBytes(await blobBytes(file), filename, filename);
       },
       (m) => `loaded ${filename}: step ${m.step}, ${formatCount(m.params)} params`,
     );
+
+  root.uploadFolder = (folder) => {
+    const label = `${folderName(folder)}/`;
+    return act(`loading ${label}`, async () => clusterLoaded(await loadClusterFolder(api, folder), label), (m) => `loaded ${label}: step ${m.step}, ${formatCount(m.params)} params`);
+  };
 
   root.exportCluster = () =>
     act(

@@ -1,12 +1,13 @@
 // The checkpoints widget's scale-out actions, apart from its DOM: the engine's model as a zip of the folder the
-// official TokenFormer trainer runs (export-neox's), and a dropped zip of a DeepSpeed checkpoint back into the engine.
+// official TokenFormer trainer runs (export-neox's), and a dropped zip or folder of a DeepSpeed checkpoint back into the engine.
 import { zipSync } from 'fflate';
 import type { EngineApi } from '@/lib/engine/api';
 import type { ModelInfo } from '@/lib/engine/types';
 import { blobSource } from '@/lib/io/byte-source';
 import { decodeCheckpoint, encodeCheckpoint } from '@/lib/io/checkpoint';
 import { exportNeox } from '@/lib/io/neox-export';
-import { importNeox, zipFileSet } from '@/lib/io/neox-import';
+import { importNeox, zipFileSet, type NeoxFileSet } from '@/lib/io/neox-import';
+import { folderFileSet, readFolder, type FolderInput } from './folderDrop';
 
 /** Defaults of the lab trainer (the checkpoint does not record the run's settings); the CLI takes flags for each. */
 const LAB_TRAINING = { steps: 1000, lr: 1e-3, minLr: 1e-4, warmupSteps: 100, batchSize: 16, weightDecay: 0.1, gradClip: 1, beta1: 0.9, beta2: 0.95, eps: 1e-8, precision: 'fp16', checkpointEvery: 1000 } as const;
@@ -34,8 +35,19 @@ export async function clusterExportZip(api: EngineApi, root = 'tokenformer-neox'
 
 /** Loads a zip of a checkpoints folder or of one global_stepN folder into the engine. */
 export async function loadClusterZip(api: EngineApi, file: Blob, filename: string): Promise<{ info: ModelInfo; notes: string[] }> {
-  const ck = await importNeox(await zipFileSet(blobSource(file)));
+  return loadClusterSet(api, await zipFileSet(blobSource(file)), filename.replace(/\.zip$/i, ''), filename);
+}
+
+/** Loads a dropped or picked folder (a checkpoints folder or one global_stepN folder) into the engine. */
+export async function loadClusterFolder(api: EngineApi, input: FolderInput): Promise<{ info: ModelInfo; notes: string[] }> {
+  const folder = await readFolder(input);
+  return loadClusterSet(api, folderFileSet(folder), folder.name, `${folder.name}/`);
+}
+
+/** The engine checks the whole checkpoint before it replaces its model, so a failed import changes nothing. */
+async function loadClusterSet(api: EngineApi, set: NeoxFileSet, stem: string, label: string): Promise<{ info: ModelInfo; notes: string[] }> {
+  const ck = await importNeox(set);
   const bytes = encodeCheckpoint({ tensors: ck.tensors, config: ck.config!, growth: ck.growth!, step: ck.step });
-  const info = await api.loadCheckpoint(bytes, `${filename.replace(/\.zip$/i, '')}-${ck.tag}.safetensors`, { name: `${filename} (${ck.tag})` });
+  const info = await api.loadCheckpoint(bytes, `${stem}-${ck.tag}.safetensors`, { name: `${label} (${ck.tag})` });
   return { info, notes: ck.notes };
 }
