@@ -53,6 +53,9 @@ async function runNotebook(file: string) {
   let lastChange = Date.now();
   const rt = new NotebookRuntime({
     builtins,
+    // The engine runs in-process here, so a cell's `await lab...` resolves without the event loop turning (in the app
+    // it is a worker message): the loop guard would read that as a held thread. It gets minutes, not the app's 5 s.
+    loopLimitMs: 300_000,
     onCellState: (id, s) => {
       states.set(id, s);
       lastChange = Date.now();
