@@ -8,12 +8,13 @@ import { readDataSpec, writeOutput } from '../shared';
 export const dataSpec: CommandSpec = {
   name: 'data',
   summary: 'Get or inspect training data. `data enwik8` downloads enwik8.zip into the cache (checksum verified); `data info --data X` describes a corpus; `data export --data copy --out f.txt` writes a synthetic corpus.',
-  usage: 'tokenformer data enwik8 [--cache-dir D] | data info --data SPEC | data export --data TASK --out FILE',
+  usage: 'tokenformer data enwik8 [--cache-dir D] | data info --data SPEC [--max-bytes N] | data export --data TASK --out FILE',
   flags: {
     'cache-dir': { type: 'string', help: `cache folder (default ${defaultCacheDir()}, or $TOKENFORMER_CACHE)` },
     data: { type: 'string', help: 'synthetic task, enwik8, a .zip or a text file' },
     out: { type: 'string', help: 'output file (export)' },
     seed: { type: 'number', default: 0, help: 'seed of a synthetic corpus' },
+    'max-bytes': { type: 'number', help: 'use only the first N bytes of enwik8 (info, export)' },
   },
 };
 
@@ -35,7 +36,8 @@ export async function dataCommand(f: ParsedFlags, positional: string[]) {
   }
   if (sub === 'info' || sub === 'export') {
     if (!f.data) throw new UsageError(`data ${sub} needs --data`);
-    const corpus = await loadCorpus(await readDataSpec(String(f.data), { seed: Number(f.seed) }));
+    const maxBytes = f['max-bytes'] as number | undefined;
+    const corpus = await loadCorpus(await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes }));
     if (sub === 'info') {
       process.stdout.write(JSON.stringify(corpusInfo(corpus)) + '\n');
       return;

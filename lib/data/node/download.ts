@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ENWIK8_BYTES, ENWIK8_MD5, ENWIK8_URL, ENWIK8_ZIP_BYTES } from '../enwik8';
 import { DataError } from '../errors';
 import type { ProgressCallback } from '../types';
-import { listZipEntries, streamZipEntry } from '../zip';
+import { listZipEntries, streamZipEntry } from '../../zip';
 
 /** TOKENFORMER_CACHE, else $XDG_CACHE_HOME/tokenformer-lab, else ~/.cache/tokenformer-lab. */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
@@ -69,11 +69,11 @@ async function verify(zipPath: string, want: Enwik8Expectation, onProgress?: Pro
   if (want.zipBytes !== null && zip.length !== want.zipBytes) {
     throw new DataError('checksum-mismatch', `downloaded ${zip.length} bytes, expected ${want.zipBytes}: not the enwik8.zip we know`);
   }
-  const entry = listZipEntries(zip).find((e) => e.name === want.entry);
+  const entry = (await listZipEntries(zip)).find((e) => e.name === want.entry);
   if (!entry) throw new DataError('checksum-mismatch', `the downloaded zip has no "${want.entry}" entry`);
   const md5 = createHash('md5');
   const { bytes } = await streamZipEntry(zip, entry, (c) => md5.update(c), {
-    onProgress: onProgress && ((p) => onProgress({ ...p, phase: 'verify' })),
+    onProgress: onProgress && ((p) => onProgress({ phase: 'verify', done: p.done, total: p.total })),
   });
   const digest = md5.digest('hex');
   if (bytes !== want.entryBytes || digest !== want.entryMd5) {
