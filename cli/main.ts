@@ -3,6 +3,7 @@ import { helpText, parseArgs, UsageError, type CommandSpec, type ParsedFlags } f
 import { convertCommand, convertSpec, growCommand, growSpec, logitsCommand, logitsSpec } from './commands/model';
 import { evalCommand, evalSpec, generateCommand, generateSpec, trainCommand, trainSpec } from './commands/train';
 import { dataCommand, dataSpec } from './commands/data';
+import { reportUsageOnExit } from './usage';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (f: ParsedFlags, positional: string[]) => Promise<void> }> = {
   train: { spec: trainSpec, run: trainCommand },
@@ -20,6 +21,7 @@ function overview(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  reportUsageOnExit();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(overview());
