@@ -41,7 +41,7 @@ export interface PickleLimits {
   maxOps: number;
   /** Values on the stack, all open MARK levels together: max(65,536, n / 16). */
   maxStack: number;
-  /** Memo entries: max(65,536, n / 4), under the 2^24 a JS Map can hold. */
+  /** Memo entries: max(65,536, n / 4), at most 2^22 (~200 MB of Map; a JS Map holds at most 2^24). */
   maxMemo: number;
   /** Open MARKs (nesting): 4,096. */
   maxMarks: number;
@@ -53,7 +53,7 @@ export function pickleLimits(n: number): PickleLimits {
   return {
     maxOps: n + 1,
     maxStack: Math.max(1 << 16, Math.floor(n / 16)),
-    maxMemo: Math.min(Math.max(1 << 16, Math.floor(n / 4)), (1 << 24) - 1),
+    maxMemo: Math.min(Math.max(1 << 16, Math.floor(n / 4)), 1 << 22),
     maxMarks: 4096,
     maxWork: Math.max(1 << 22, 16 * n),
   };
@@ -208,7 +208,9 @@ export function unpickle(bytes: Uint8Array, hooks: PickleHooks, start = 0, limit
           if (metastack.length) throw bad('STOP inside an open MARK');
           return { value: pop(), end: pos };
         case 0x28: // MARK
+          if (metastack.length >= limits.maxMarks) throw over('nested MARKs', limits.maxMarks);
           metastack.push(stack);
+          below += stack.length;
           stack = [];
           break;
         case 0x30: // POP

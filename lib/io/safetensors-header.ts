@@ -67,7 +67,8 @@ export function headerLength(first8: Uint8Array, fileSize: number): number {
 export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number = bytes.length): SafetensorsHeader {
   const n = headerLength(bytes, fileSize);
   if (bytes.length < 8 + n) throw new FormatError('truncated', `safetensors header needs ${8 + n} bytes, got ${bytes.length}`);
-  checkShape(bytes.subarray(8, 8 + n), maxTensorCount(fileSize - 8 - n));
+  const maxTensors = maxTensorCount(fileSize - 8 - n);
+  checkShape(bytes.subarray(8, 8 + n), maxTensors);
   let text: string;
   let header: unknown;
   try {
@@ -80,6 +81,8 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number = byt
   const dup = firstDuplicateKey(text);
   if (dup !== undefined) throw new FormatError('bad-header', `safetensors header names "${dup}" twice`);
 
+  const count = Object.keys(header).filter((k) => k !== '__metadata__').length;
+  if (count > maxTensors) throw tooMany(maxTensors);
   const dataStart = 8 + n;
   const dataLength = fileSize - dataStart;
   const tensors: TensorInfo[] = [];
@@ -160,14 +163,15 @@ function checkShape(json: Uint8Array, maxEntries: number): void {
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_HEADER_DEPTH) throw new FormatError('bad-header', `safetensors header nests deeper than ${MAX_HEADER_DEPTH} levels`);
     } else if (c === 0x7d || c === 0x5d) depth--;
-    else if (c === 0x2c && depth === 1 && ++entries > maxEntries + 1) {
-      throw new FormatError(
-        'too-large',
-        `safetensors header names more than ${maxEntries} tensors, the most a file with this much tensor data may hold (${TENSOR_COUNT_FLOOR} + one per ${MIN_BYTES_PER_TENSOR} bytes)`,
-      );
-    }
+    else if (c === 0x2c && depth === 1 && ++entries > maxEntries + 1) throw tooMany(maxEntries); // + 1: __metadata__
   }
 }
+
+const tooMany = (max: number) =>
+  new FormatError(
+    'too-large',
+    `safetensors header names more than ${max} tensors, the most a file with this much tensor data may hold (${TENSOR_COUNT_FLOOR} + one per ${MIN_BYTES_PER_TENSOR} bytes)`,
+  );
 
 /** JSON.parse keeps the last of duplicate keys silently; this scans already-valid JSON for top-level repeats. */
 function firstDuplicateKey(json: string): string | undefined {
