@@ -117,14 +117,19 @@ export function zeroBomb(matches: number): { data: Uint8Array; size: number } {
   const sym = (s: number) => (s === 18 ? huff(0, 1) : huff(s === 1 ? 0b10 : 0b11, 2));
   // Literal 0 and end-of-block get 2 bits, length 258 (symbol 285) 1 bit; both distances 1 bit.
   sym(2);
-  sym(18), put(138 - 11, 7); // symbols 1..138 unused
-  sym(18), put(117 - 11, 7); // 139..255
+  sym(18);
+  put(138 - 11, 7); // symbols 1..138 unused
+  sym(18);
+  put(117 - 11, 7); // 139..255
   sym(2); // 256 (end of block)
-  sym(18), put(28 - 11, 7); // 257..284
+  sym(18);
+  put(28 - 11, 7); // 257..284
   sym(1); // 285
-  sym(1), sym(1); // distance codes 0 and 1
+  sym(1); // distance code 0
+  sym(1); // distance code 1
   huff(0b10, 2); // literal 0
-  for (let i = 0; i < matches; i++) huff(0, 1), huff(0, 1); // length 258, distance 1
+  // Length 258 (1 bit) and distance 1 (1 bit): both codes are 0, so the bits are already in place.
+  bit += 2 * matches;
   huff(0b11, 2); // end of block
   return { data: out.slice(0, Math.ceil(bit / 8)), size: 1 + 258 * matches };
 }
@@ -182,7 +187,10 @@ export class Pickle extends Bytes {
     this.op('t', '(');
     let s = 1;
     const strides = shape.map(() => 0);
-    for (let i = shape.length - 1; i >= 0; i--) (strides[i] = s), (s *= shape[i]);
+    for (let i = shape.length - 1; i >= 0; i--) {
+      strides[i] = s;
+      s *= shape[i];
+    }
     for (const d of strides) this.int(d);
     this.op('t').u8(0x89).global('collections', 'OrderedDict').op(')', 'R', 't', 'R');
     return this;

@@ -32,6 +32,7 @@ function unknownFormat(head: Uint8Array, size: number): string {
   else if (text.startsWith('{') || text.startsWith('[')) guess = ': it looks like JSON text (a config file?), not a checkpoint';
   else if (text.startsWith('<')) guess = ': it looks like HTML or XML (a saved web page or error page?)';
   else if (head[0] === 0x80) guess = `: a pickle of protocol ${head[1]}, which PyTorch does not write`;
+  else if (head[4] === 0 && head[5] === 0 && head[6] === 0 && head[7] === 0) guess = ': a safetensors header length, but the header is not a JSON object';
   return `not a safetensors, PyTorch zip or legacy PyTorch file (starts with ${hex})${guess}`;
 }
 

@@ -159,7 +159,10 @@ function checkShape(json: Uint8Array, maxEntries: number): void {
     }
     if (c === 0x22) {
       inString = true;
-      if (depth === 1 && empty) (empty = false), entries++;
+      if (depth === 1 && empty) {
+        empty = false;
+        entries++;
+      }
     } else if (c === 0x7b || c === 0x5b) {
       if (++depth > MAX_HEADER_DEPTH) throw new FormatError('bad-header', `safetensors header nests deeper than ${MAX_HEADER_DEPTH} levels`);
     } else if (c === 0x7d || c === 0x5d) depth--;
