@@ -4,6 +4,7 @@ import { convertCommand, convertSpec, growCommand, growSpec, logitsCommand, logi
 import { evalCommand, evalSpec, generateCommand, generateSpec, trainCommand, trainSpec } from './commands/train';
 import { dataCommand, dataSpec } from './commands/data';
 import { exportNeoxCommand, exportNeoxSpec, importNeoxCommand, importNeoxSpec } from './commands/neox';
+import { reportUsageOnExit } from './usage';
 
 const COMMANDS: Record<string, { spec: CommandSpec; run: (f: ParsedFlags, positional: string[]) => Promise<void> }> = {
   train: { spec: trainSpec, run: trainCommand },
@@ -23,6 +24,7 @@ function overview(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  reportUsageOnExit();
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(overview());

@@ -8,7 +8,7 @@ import { readDataSpec, writeOutput } from '../shared';
 export const dataSpec: CommandSpec = {
   name: 'data',
   summary: 'Get or inspect training data. `data enwik8` downloads enwik8.zip into the cache (checksum verified); `data info --data X` describes a corpus; `data export --data copy --out f.txt` writes a synthetic corpus.',
-  usage: 'tokenformer data enwik8 [--cache-dir D] [--stall-timeout S] | data info --data SPEC | data export --data TASK --out FILE',
+  usage: 'tokenformer data enwik8 [--cache-dir D] [--stall-timeout S] | data info --data SPEC [--max-bytes N] | data export --data TASK --out FILE',
   flags: {
     'cache-dir': { type: 'string', help: `cache folder (default ${defaultCacheDir()}, or $TOKENFORMER_CACHE)` },
     'connect-timeout': { type: 'number', default: DEFAULT_CONNECT_TIMEOUT_MS / 1000, help: 'enwik8: seconds to wait for the server to answer' },
@@ -17,6 +17,7 @@ export const dataSpec: CommandSpec = {
     data: { type: 'string', help: 'synthetic task, enwik8, a .zip or a text file' },
     out: { type: 'string', help: 'output file (export)' },
     seed: { type: 'number', default: 0, help: 'seed of a synthetic corpus' },
+    'max-bytes': { type: 'number', help: 'use only the first N bytes of enwik8 (info, export)' },
   },
 };
 
@@ -69,7 +70,8 @@ export async function dataCommand(f: ParsedFlags, positional: string[]) {
   }
   if (sub === 'info' || sub === 'export') {
     if (!f.data) throw new UsageError(`data ${sub} needs --data`);
-    const corpus = await loadCorpus(await readDataSpec(String(f.data), { seed: Number(f.seed) }));
+    const maxBytes = f['max-bytes'] as number | undefined;
+    const corpus = await loadCorpus(await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes }));
     if (sub === 'info') {
       process.stdout.write(JSON.stringify(corpusInfo(corpus)) + '\n');
       return;

@@ -19,8 +19,12 @@ function fakeEnwik8(n: number, seed = 0): Uint8Array {
 }
 
 describe('loadEnwik8 at full size', () => {
-  // One 100 MB buffer of zeros shared by both tests: it zips to ~100 kB, so this stays around a second.
+  // One 100 MB buffer shared by both tests. Not zeros: those deflate 1000:1, which the zip reader refuses as a
+  // bomb. A repeated 4 KiB block with every 127th byte random deflates ~20:1, cheaply, like real text (3:1) would.
   const full = new Uint8Array(ENWIK8_BYTES);
+  const r = createRng(7);
+  const block = Uint8Array.from({ length: 4096 }, () => 97 + r.int(26));
+  for (let i = 0; i < ENWIK8_BYTES; i++) full[i] = i % 127 === 0 ? 97 + r.int(26) : block[i & 4095];
   full[0] = 1;
   full[ENWIK8_BYTES - 1] = 2;
 
@@ -99,6 +103,16 @@ describe('loadEnwik8 with small synthetic files', () => {
     const garbage = fakeEnwik8(30_000, 9);
     garbage.set([0x50, 0x4b, 0x03, 0x04]);
     expect((await errorOf(loadEnwik8(garbage, { partial: true }))).code).toMatch(/bad-zip|missing-entry/);
+  });
+
+  it('refuses a zip bomb before inflating it, with or without maxBytes', async () => {
+    // 64 MiB of zeros deflate to ~64 KB; claiming to be enwik8 does not make a 1000:1 ratio believable.
+    const bomb = zipSync({ enwik8: [new Uint8Array(64 << 20), { level: 9 }] });
+    for (const opts of [{}, { partial: true }, { partial: true, maxBytes: 100_000 }]) {
+      const e = await errorOf(loadEnwik8(bomb, opts));
+      expect(e.code).toBe(Object.keys(opts).length ? 'bad-zip' : 'bad-size');
+      if (Object.keys(opts).length) expect(e.message).toMatch(/ratio over 100:1/);
+    }
   });
 
   it('refuses data too small to split usefully', async () => {

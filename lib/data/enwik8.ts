@@ -3,7 +3,7 @@
 import { DataError, assertInt } from './errors';
 import { splitCorpus } from './split';
 import type { Corpus, ProgressCallback } from './types';
-import { firstLocalEntry, isZip, listZipEntries, readZipEntry, type ZipEntry } from './zip';
+import { firstLocalEntry, isZip, listZipEntries, readZipEntry, ZipError, type ZipEntry } from '../zip';
 
 export const ENWIK8_URL = 'http://mattmahoney.net/dc/enwik8.zip';
 export const ENWIK8_BYTES = 100_000_000;
@@ -50,24 +50,40 @@ async function unzipEnwik8(zip: Uint8Array, opts: Enwik8Options): Promise<Uint8A
   let entry: ZipEntry | undefined;
   let cutOff = false;
   try {
-    const entries = listZipEntries(zip);
+    const entries = await listZipEntries(zip);
     entry = findEntry(entries);
     if (!entry) {
-      const names = entries.map((e) => `"${e.name}"`).join(', ') || 'none';
-      throw new DataError('missing-entry', `the zip has no "${ENWIK8_ENTRY}" entry (entries: ${names}); is this enwik8.zip?`);
+      const names = entries.slice(0, 10).map((e) => `"${e.name.slice(0, 100)}"`).join(', ') || 'none';
+      throw new DataError('missing-entry', `the zip has no "${ENWIK8_ENTRY}" entry (entries: ${names}${entries.length > 10 ? ', ...' : ''}); is this enwik8.zip?`);
     }
   } catch (e) {
     // No central directory: a download that stopped early. With `partial`, read what the local header gives.
-    const local = opts.partial && e instanceof DataError && e.code === 'bad-zip' ? firstLocalEntry(zip) : null;
-    if (!local) throw e;
+    const local = opts.partial && e instanceof ZipError ? await firstLocalEntry(zip) : null;
+    if (!local) throw zipError(e);
     if (!findEntry([local])) {
-      throw new DataError('missing-entry', `the truncated zip starts with "${local.name}", not "${ENWIK8_ENTRY}"`);
+      throw new DataError('missing-entry', `the truncated zip starts with "${local.name.slice(0, 100)}", not "${ENWIK8_ENTRY}"`);
     }
     entry = local;
     cutOff = true;
   }
   if (entry.size !== null && entry.size !== ENWIK8_BYTES && !opts.partial) throw sizeError(entry.size, `"${entry.name}" in the zip`);
-  return readZipEntry(zip, entry, { maxBytes: opts.maxBytes, allowTruncated: cutOff, onProgress: opts.onProgress });
+  // Never more than enwik8 itself: a zip that declares or inflates to more is refused as it streams.
+  const onProgress = opts.onProgress;
+  try {
+    return await readZipEntry(zip, entry, {
+      maxBytes: opts.maxBytes,
+      limit: opts.partial ? undefined : ENWIK8_BYTES,
+      allowTruncated: cutOff,
+      onProgress: onProgress && ((p) => onProgress({ phase: 'unzip', done: p.done, total: p.total })),
+    });
+  } catch (e) {
+    throw zipError(e);
+  }
+}
+
+/** The zip reader's errors as lib/data's own. */
+function zipError(e: unknown): unknown {
+  return e instanceof ZipError ? new DataError('bad-zip', `corrupt or hostile zip: ${e.message}`, { cause: e }) : e;
 }
 
 /**

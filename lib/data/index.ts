@@ -4,7 +4,7 @@ export type { Corpus, Progress, ProgressCallback, SplitFractions } from './types
 export { createRng, deriveSeed, mixSeed, type Rng } from './rng';
 export { VOCAB_SIZE, encode, encodeIds, decode, createStreamDecoder, byteLabel, byteLabels, type ByteStreamDecoder } from './tokenizer';
 export { DEFAULT_FRACTIONS, splitPoints, splitBytes, splitCorpus } from './split';
-export { crc32, isZip, listZipEntries, firstLocalEntry, streamZipEntry, readZipEntry, type ZipEntry, type InflateEntryOptions } from './zip';
+export { crc32, isZip, listZipEntries, firstLocalEntry, streamZipEntry, readZipEntry, type ZipEntry, type EntryReadOptions } from '../zip';
 export {
   ENWIK8_URL,
   ENWIK8_BYTES,

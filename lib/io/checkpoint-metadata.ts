@@ -4,7 +4,7 @@ import { ConfigError, toReferenceConfig, validateConfig, type ModelConfig } from
 import type { GrowthState } from '../tokenformer/types';
 import { modelConfigFromReference } from './config-reader';
 import { describe, FormatError } from './errors';
-import type { NamedTensor } from './safetensors';
+import type { TensorShapes } from './validate';
 
 export const CHECKPOINT_FORMAT = 'tokenformer-lab/1';
 /** Metadata keys this project writes; anything else is kept as the caller's own. */
@@ -72,7 +72,7 @@ export interface DecodedMeta {
  * Reads the metadata strings. Files written by others (no `config`) decode to an empty result; our own keys
  * that are present but malformed throw FormatError('bad-metadata') rather than being silently dropped.
  */
-export function decodeMeta(meta: Record<string, string>, tensors: Map<string, NamedTensor>): DecodedMeta {
+export function decodeMeta(meta: Record<string, string>, tensors: TensorShapes): DecodedMeta {
   const out: DecodedMeta = { extra: Object.fromEntries(Object.entries(meta).filter(([k]) => !RESERVED.has(k))) };
   if (meta[META.config] !== undefined) out.config = decodeConfig(meta[META.config], tensors);
   if (meta[META.growth] !== undefined) {
@@ -86,7 +86,7 @@ export function decodeMeta(meta: Record<string, string>, tensors: Map<string, Na
   return out;
 }
 
-function decodeConfig(text: string, tensors: Map<string, NamedTensor>): ModelConfig {
+function decodeConfig(text: string, tensors: TensorShapes): ModelConfig {
   const ref = json(text, 'config');
   if (typeof ref !== 'object' || ref === null || Array.isArray(ref)) throw new FormatError('bad-metadata', 'metadata "config" is not a JSON object');
   const lab = (ref as { tokenformer_lab?: { model?: unknown } }).tokenformer_lab;

@@ -122,10 +122,46 @@ describe('encode/decode', () => {
 
 describe('loadAnyCheckpoint', () => {
   it('sniffs formats by magic bytes', () => {
-    expect(sniffCheckpoint(stBytes.subarray(0, 16), stBytes.length)).toBe('safetensors');
-    expect(sniffCheckpoint(binBytes.subarray(0, 16), binBytes.length)).toBe('torch-zip');
-    expect(sniffCheckpoint(new Uint8Array([0x80, 2, 0x8a]), 100)).toBe('torch-legacy');
-    expect(sniffCheckpoint(new TextEncoder().encode('{"a": 1}'), 8)).toBeUndefined();
+    expect(sniffCheckpoint(stBytes.subarray(0, 16))).toBe('safetensors');
+    expect(sniffCheckpoint(binBytes.subarray(0, 16))).toBe('torch-zip');
+    expect(sniffCheckpoint(new Uint8Array([0x80, 2, 0x8a]))).toBe('torch-legacy');
+    expect(sniffCheckpoint(new TextEncoder().encode('{"a": 1}'))).toBeUndefined();
+  });
+
+  it('says what is wrong instead of "not a checkpoint" when it can', async () => {
+    const message = async (bytes: Uint8Array | string, name = 'f.safetensors') =>
+      (await loadAnyCheckpoint(typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes, name).then(() => '', (e: Error) => e.message));
+    // A safetensors header length past the end of the file is a safetensors problem, so it is named as one.
+    const cut = stBytes.slice(0, 100);
+    expect(await message(cut)).toMatch(/^f\.safetensors: safetensors header runs past the end of the file \(\d+ > 100 bytes\)/);
+    const huge = stBytes.slice(0, 100);
+    new DataView(huge.buffer).setUint32(4, 1, true);
+    expect(await message(huge)).toMatch(/header claims 42949\d{5} bytes \(limit 100000000\)/);
+    expect(await message(new Uint8Array(0))).toBe('f.safetensors: the file is empty');
+    expect(await message('{"num_layers": 2}')).toMatch(/looks like JSON text \(a config file\?\)/);
+    expect(await message('<!DOCTYPE html><html>')).toMatch(/looks like HTML/);
+    expect(await message(new Uint8Array([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]))).toMatch(/gzip-compressed/);
+    expect(await message(new Uint8Array([1, 2, 3]))).toMatch(/starts with 01 02 03\): 3 bytes is too short/);
+  });
+
+  it('refuses tensors the model does not have before reading any tensor', async () => {
+    const extra = new Map(fixture());
+    extra.set('evil.payload', { shape: [1000], data: new Float32Array(1000) });
+    const bytes = writeSafetensors(extra, {});
+    // A source that fails the test if anything past the header is read.
+    const headerEnd = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    const source = { size: bytes.length, read: async (o: number, n: number) => {
+      expect(o + n).toBeLessThanOrEqual(headerEnd);
+      return bytes.subarray(o, o + n);
+    } };
+    await expect(loadAnyCheckpoint(source, 'x.safetensors', { config })).rejects.toMatchObject({ code: 'unexpected-tensor', message: expect.stringContaining('"evil.payload"') });
+    // The same from a torch zip: refused once the pickle is parsed, before its storages are read.
+    const zip = torchZip(torchStatePickle(extra), extra);
+    await expect(loadAnyCheckpoint(zip, 'x.bin', { config })).rejects.toMatchObject({ code: 'unexpected-tensor' });
+    // Missing ones too.
+    const fewer = new Map(fixture());
+    fewer.delete('sequential.2.mlp.key_param_tokens');
+    await expect(loadAnyCheckpoint(writeSafetensors(fewer, {}), 'y.safetensors', { config })).rejects.toMatchObject({ code: 'missing-tensor' });
   });
 
   it('loads model.bin and model.safetensors to the same tensors, with the reference config inferring the rest', async () => {

@@ -5,8 +5,18 @@ import type { ByteSource } from './byte-source';
 import { decodeMeta, encodeMeta } from './checkpoint-metadata';
 import { FormatError } from './errors';
 import { normaliseKeys } from './keys';
-import { readSafetensors, readSafetensorsFrom, safetensorsChunks, writeSafetensors, type NamedTensor, type SafetensorsFile } from './safetensors';
-import { checkFinite, inferGrowth, validateTensors, type Layout } from './validate';
+import {
+  parseSafetensorsHeader,
+  readSafetensors,
+  readSafetensorsFrom,
+  readSafetensorsHeader,
+  safetensorsChunks,
+  writeSafetensors,
+  type NamedTensor,
+  type SafetensorsFile,
+  type SafetensorsHeader,
+} from './safetensors';
+import { checkFinite, inferGrowth, validateTensors, type Layout, type TensorShapes } from './validate';
 
 /** Optimizer moments live beside the weights under this prefix, so a reference export can drop them by name. */
 export const OPTIMIZER_PREFIX = '__optimizer__.';
@@ -54,7 +64,7 @@ export interface DecodeOptions {
    * Used when the file carries no config (a plain reference checkpoint). A function gets the loaded tensors,
    * e.g. to take the vocabulary size from the embedding.
    */
-  config?: ModelConfig | ((tensors: Map<string, NamedTensor>) => ModelConfig);
+  config?: ModelConfig | ((tensors: TensorShapes) => ModelConfig);
   /** Check names and shapes against the config (default true; needs a config). */
   validate?: boolean;
   /** Expected names/shapes (default: the reference TokenFormer layout). */
@@ -97,12 +107,48 @@ export function encodeCheckpointChunks(input: CheckpointInput): Generator<Uint8A
 
 /** Decodes a checkpoint held in memory. */
 export function decodeCheckpoint(bytes: Uint8Array, options: DecodeOptions = {}): DecodedCheckpoint {
-  return finish(readSafetensors(bytes, { unsupported: 'skip' }), options);
+  const header = parseSafetensorsHeader(bytes);
+  checkHeaderLayout(header, options);
+  return finish(readSafetensors(bytes, { unsupported: 'skip' }, header), options);
 }
 
 /** Decodes a checkpoint from a random-access source (a File, a file handle), one tensor at a time. */
 export async function decodeCheckpointFrom(source: ByteSource, options: DecodeOptions = {}): Promise<DecodedCheckpoint> {
-  return finish(await readSafetensorsFrom(source, { unsupported: 'skip' }), options);
+  const header = await readSafetensorsHeader(source);
+  checkHeaderLayout(header, options);
+  return finish(await readSafetensorsFrom(source, { unsupported: 'skip' }, header), options);
+}
+
+/**
+ * The layout check of `assemble`, from the header alone: when a config is known (the file's, or the caller's),
+ * a tensor the model lacks, a missing one or a wrong shape is refused before any tensor data is read.
+ */
+function checkHeaderLayout(header: SafetensorsHeader, options: DecodeOptions): void {
+  const model = new Map<string, { shape: number[] }>();
+  const moments: { name: string; shape: number[] }[] = [];
+  for (const t of header.tensors) {
+    if (isOptimizerTensor(t.name)) moments.push(t);
+    else if (t.dtype === 'F32' || t.dtype === 'F16' || t.dtype === 'BF16') model.set(t.name, t); // others are skipped
+  }
+  const shapes = normaliseKeys(model).tensors;
+  const meta = decodeMeta(header.metadata, shapes);
+  checkLayout(shapes, meta.config, meta.growth, options);
+  for (const m of moments) {
+    const param = m.name.startsWith(M_PREFIX) ? m.name.slice(M_PREFIX.length) : m.name.startsWith(V_PREFIX) ? m.name.slice(V_PREFIX.length) : undefined;
+    if (param === undefined) throw new FormatError('bad-metadata', `unknown optimizer tensor "${m.name}"`);
+    const p = shapes.get(param);
+    if (!p) throw new FormatError('missing-tensor', `optimizer tensor "${m.name}" has no model tensor "${param}"`);
+    if (p.shape.length !== m.shape.length || p.shape.some((d, i) => d !== m.shape[i])) {
+      throw new FormatError('shape-mismatch', `optimizer tensor "${m.name}" has shape [${m.shape}], the parameter [${p.shape}]`);
+    }
+  }
+}
+
+/** Names and shapes against the config (the file's, else the caller's); nothing to check without one. */
+export function checkLayout(shapes: TensorShapes, fileConfig: ModelConfig | undefined, fileGrowth: GrowthState | undefined, options: DecodeOptions): void {
+  if (options.validate === false) return;
+  const config = fileConfig ?? (typeof options.config === 'function' ? options.config(shapes) : options.config);
+  if (config) validateTensors(shapes, config, fileGrowth ?? inferGrowth(shapes, config), options.layout);
 }
 
 function finish(file: SafetensorsFile, options: DecodeOptions): DecodedCheckpoint {

@@ -2,7 +2,7 @@
 import { parseDocument } from 'yaml';
 import { fromReferenceConfig, type ModelConfig } from '../tokenformer/config';
 import { FormatError } from './errors';
-import type { NamedTensor } from './safetensors';
+import type { TensorShapes } from './validate';
 
 /** Config files are small; anything bigger is a wrong file, not a config. */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
@@ -56,7 +56,7 @@ export function mergeReferenceConfigs(records: Record<string, unknown>[]): Recor
  * the tokenizer's vocabulary (`make_vocab_size_divisible_by`), so the weights, not the config, decide it.
  * Throws ConfigError (from fromReferenceConfig) for missing or invalid settings.
  */
-export function modelConfigFromReference(record: Record<string, unknown>, tensors?: Map<string, NamedTensor>): ModelConfig {
+export function modelConfigFromReference(record: Record<string, unknown>, tensors?: TensorShapes): ModelConfig {
   const emb = tensors?.get(EMBEDDING);
   const rows = emb && emb.shape.length === 2 ? emb.shape[0] : undefined;
   const ref = rows !== undefined ? { ...record, vocab_size: rows, padded_vocab_size: rows } : record;
@@ -64,7 +64,7 @@ export function modelConfigFromReference(record: Record<string, unknown>, tensor
 }
 
 /** The whole path: files (in merge order) -> ModelConfig. */
-export function readModelConfig(files: { text: string; filename: string }[], tensors?: Map<string, NamedTensor>): ModelConfig {
+export function readModelConfig(files: { text: string; filename: string }[], tensors?: TensorShapes): ModelConfig {
   if (!files.length) throw new FormatError('bad-config', 'no config files given');
   return modelConfigFromReference(mergeReferenceConfigs(files.map((f) => readReferenceConfig(f.text, f.filename))), tensors);
 }

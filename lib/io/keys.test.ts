@@ -90,11 +90,15 @@ describe('validateTensors', () => {
     expect(validateTensors(t, config, inferred)).toEqual([]);
   });
 
-  it('warns about unused tensors but ignores rotary buffers', () => {
+  it('refuses tensors the model does not have, but ignores rotary buffers', () => {
     const t = fixture();
     t.set('sequential.2.attention.rotary_emb.inv_freq', { shape: [1], data: new Float32Array(1) });
+    expect(validateTensors(t, config)).toEqual([]);
     t.set('extra.thing', { shape: [1], data: new Float32Array(1) });
-    expect(validateTensors(t, config)).toEqual(['1 tensor(s) not used by the model: extra.thing']);
+    expect(() => validateTensors(t, config)).toThrow(expect.objectContaining({ code: 'unexpected-tensor', message: expect.stringMatching(/"extra.thing"/) }));
+    // Shapes are enough: this is how loaders check a header before reading tensors.
+    const shapes = new Map([...t].map(([n, x]) => [n, { shape: x.shape }]));
+    expect(() => validateTensors(shapes, config)).toThrow(/unexpected tensor "extra.thing"/);
   });
 
   it('checks the transformer baseline only against a layout the model code supplies', () => {

@@ -29,9 +29,9 @@ export function normaliseKey(name: string, layer?: number): string {
  * embedding at a later layer is dropped (the model ties it to `sequential.0`). Two names that normalise to
  * the same reference name are an error, since either could be meant.
  */
-export function normaliseKeys(tensors: Map<string, NamedTensor>, filename?: string): { tensors: Map<string, NamedTensor>; warnings: string[] } {
+export function normaliseKeys<T = NamedTensor>(tensors: ReadonlyMap<string, T>, filename?: string): { tensors: Map<string, T>; warnings: string[] } {
   const layer = filename === undefined ? undefined : pipelineLayerIndex(filename);
-  const out = new Map<string, NamedTensor>();
+  const out = new Map<string, T>();
   const from = new Map<string, string>();
   const warnings: string[] = [];
   for (const [name, t] of tensors) {

@@ -10,7 +10,7 @@ import { MODEL_STATES, trimVocabulary } from './neox-checkpoint';
 import type { NamedTensor } from './safetensors';
 import { readTorchBin } from './torch-bin';
 import { EMBEDDING_NAME } from './validate';
-import { readZipDirectory, readZipEntry } from './zip';
+import { readZipDirectory, readZipEntry } from '../zip';
 
 /** A folder (or zip) as relative paths and a way to read each. */
 export interface NeoxFileSet {

@@ -1,7 +1,7 @@
 // Pickle VM: agrees with CPython's pickler for protocols 0-5, and refuses everything outside the allow-list.
 import { describe, expect, it } from 'vitest';
-import { FormatError } from './errors';
-import { callable, PyTuple, unpickle, type PickleHooks } from './pickle';
+import { describe as describeValue, FormatError } from './errors';
+import { callable, pickleLimits, PyTuple, unpickle, type PickleHooks } from './pickle';
 import { PY_PICKLES } from './testdata/py-pickles';
 import { PickleWriter } from './test-utils';
 import { findTorchGlobal } from './torch-globals';
@@ -124,5 +124,66 @@ describe('malicious and malformed pickles', () => {
     expect(fails(new Uint8Array([0x4b, 1, 0x4b, 2, 0x73, 0x2e])).code).toBe('bad-pickle'); // SETITEM on an int
     expect(fails(new Uint8Array([0x28, 0x4b, 1, 0x2e])).code).toBe('bad-pickle'); // STOP inside MARK
     expect(fails(new Uint8Array([0x58, 2, 0, 0, 0, 0xc3, 0x28, 0x2e])).code).toBe('bad-pickle'); // bad UTF-8
+  });
+});
+
+describe('pickle bombs', () => {
+  const repeat = (w: PickleWriter, n: number, ...ops: number[]) => {
+    for (let i = 0; i < n; i++) w.op(...ops);
+    return w;
+  };
+
+  it('limits the stack: 175 KB of DUP', () => {
+    const e = fails(repeat(new PickleWriter().proto(2).op(0x4e), 175_000, 0x32).stop().bytes());
+    expect(e.code).toBe('too-large');
+    expect(e.message).toMatch(/more than 65536 values on the stack/);
+  });
+
+  it('limits the memo with a FormatError, not "Map maximum size exceeded"', () => {
+    const e = fails(repeat(new PickleWriter().proto(4).op(0x4e), 300_000, 0x94).stop().bytes());
+    expect(e.code).toBe('too-large');
+    expect(e.message).toMatch(/more than 75001 memo entries/);
+    // Scattered LONG_BINPUT indices count the same (5 bytes each stay under n / 4, so a tighter limit shows it).
+    const w = new PickleWriter().proto(2).op(0x4e);
+    for (let i = 0; i < 2000; i++) w.op(0x72, i & 0xff, (i >> 8) & 0xff, 0x40, 0x40);
+    const bytes = w.stop().bytes();
+    expect(() => unpickle(bytes, hooks, 0, { ...pickleLimits(bytes.length), maxMemo: 1000 })).toThrow(/more than 1000 memo entries/);
+    expect(pickleLimits(1 << 30).maxMemo).toBe(1 << 22);
+  });
+
+  it('limits MARK nesting', () => {
+    expect(fails(repeat(new PickleWriter().proto(2), 5000, 0x28).stop().bytes()).message).toMatch(/more than 4096 nested MARKs/);
+  });
+
+  it('counts what allowed callables copy, so re-building one big list is not quadratic', () => {
+    // A 10,000-int list in memo 0, then torch.Size(memo0) over and over: 30 bytes of pickle per 10,000 copies.
+    const w = new PickleWriter().proto(2).op(0x5d).mark();
+    for (let i = 0; i < 10_000; i++) w.op(0x4b, i & 0xff);
+    w.op(0x65, 0x71, 0, 0x30).global('torch', 'Size').op(0x71, 1, 0x30);
+    repeat(w, 5000, 0x68, 1, 0x68, 0, 0x85, 0x52, 0x30);
+    const t0 = performance.now();
+    expect(fails(w.emptyDict().stop().bytes()).message).toMatch(/container items built/);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('takes explicit limits, e.g. on opcodes', () => {
+    const ok = new PickleWriter().proto(2).op(0x4e, 0x30, 0x4e).stop().bytes();
+    expect(unpickle(ok, hooks).value).toBeNull();
+    expect(() => unpickle(ok, hooks, 0, { ...pickleLimits(ok.length), maxOps: 3 })).toThrow(/more than 3 opcodes/);
+  });
+
+  it('describes a value that would print to gigabytes in 80 characters', () => {
+    // Each TUPLE2 of a DUP doubles what JSON.stringify would write: 2^40 leaves from 80 bytes of pickle.
+    const w = repeat(new PickleWriter().proto(2).emptyTuple(), 40, 0x32, 0x86);
+    const { value } = unpickle(w.stop().bytes(), hooks);
+    const t0 = performance.now();
+    const text = describeValue(value);
+    expect(performance.now() - t0).toBeLessThan(50);
+    expect(text.length).toBeLessThanOrEqual(80);
+    expect(text.startsWith('((((')).toBe(true);
+    // A million levels deep does not overflow the call stack either.
+    const deep = unpickle(repeat(new PickleWriter().proto(2).emptyTuple(), 1_000_000, 0x85).stop().bytes(), hooks).value;
+    expect(describeValue(deep).length).toBeLessThanOrEqual(80);
+    expect(describeValue([Infinity, -Infinity, NaN, 2n ** 70n])).toBe('[Infinity, -Infinity, NaN, 1180591620717411303424n]');
   });
 });

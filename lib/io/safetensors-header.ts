@@ -12,6 +12,16 @@ export const DTYPE_WIDTH: Record<string, number> = {
 
 /** Same limit as the reference Rust implementation: a bigger header is either hostile or broken. */
 export const MAX_HEADER_BYTES = 100_000_000;
+/**
+ * Tensors a file may name: this many, plus one per 16 bytes of tensor data (every real tensor holds data).
+ * A header of a million empty tensors is 50 MB of JSON that would otherwise be parsed, checked and decoded.
+ */
+export const TENSOR_COUNT_FLOOR = 4096;
+export const MIN_BYTES_PER_TENSOR = 16;
+/** A header is an object of objects of arrays: anything nested deeper is not a safetensors header. */
+export const MAX_HEADER_DEPTH = 8;
+
+export const maxTensorCount = (dataLength: number) => TENSOR_COUNT_FLOOR + Math.floor(dataLength / MIN_BYTES_PER_TENSOR);
 
 export interface TensorInfo {
   name: string;
@@ -57,6 +67,8 @@ export function headerLength(first8: Uint8Array, fileSize: number): number {
 export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number = bytes.length): SafetensorsHeader {
   const n = headerLength(bytes, fileSize);
   if (bytes.length < 8 + n) throw new FormatError('truncated', `safetensors header needs ${8 + n} bytes, got ${bytes.length}`);
+  const maxTensors = maxTensorCount(fileSize - 8 - n);
+  checkShape(bytes.subarray(8, 8 + n), maxTensors);
   let text: string;
   let header: unknown;
   try {
@@ -69,6 +81,8 @@ export function parseSafetensorsHeader(bytes: Uint8Array, fileSize: number = byt
   const dup = firstDuplicateKey(text);
   if (dup !== undefined) throw new FormatError('bad-header', `safetensors header names "${dup}" twice`);
 
+  const count = Object.keys(header).filter((k) => k !== '__metadata__').length;
+  if (count > maxTensors) throw tooMany(maxTensors);
   const dataStart = 8 + n;
   const dataLength = fileSize - dataStart;
   const tensors: TensorInfo[] = [];
@@ -126,6 +140,41 @@ function checkTensor(name: string, info: unknown, dataLength: number): TensorInf
   if (end > dataLength) throw new FormatError('bad-offsets', `tensor "${name}" ends at data byte ${end}, past the ${dataLength}-byte data section`);
   return { name, dtype, shape: shape as number[], numel, begin, end };
 }
+
+/**
+ * One pass over the raw header bytes, before any parsing: refuses more top-level entries than `maxEntries`
+ * and nesting deeper than MAX_HEADER_DEPTH, so a hostile header costs a byte loop, not a JSON tree.
+ */
+function checkShape(json: Uint8Array, maxEntries: number): void {
+  let depth = 0;
+  let entries = 0;
+  let inString = false;
+  let empty = true;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inString = true;
+      if (depth === 1 && empty) {
+        empty = false;
+        entries++;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      if (++depth > MAX_HEADER_DEPTH) throw new FormatError('bad-header', `safetensors header nests deeper than ${MAX_HEADER_DEPTH} levels`);
+    } else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === 0x2c && depth === 1 && ++entries > maxEntries + 1) throw tooMany(maxEntries); // + 1: __metadata__
+  }
+}
+
+const tooMany = (max: number) =>
+  new FormatError(
+    'too-large',
+    `safetensors header names more than ${max} tensors, the most a file with this much tensor data may hold (${TENSOR_COUNT_FLOOR} + one per ${MIN_BYTES_PER_TENSOR} bytes)`,
+  );
 
 /** JSON.parse keeps the last of duplicate keys silently; this scans already-valid JSON for top-level repeats. */
 function firstDuplicateKey(json: string): string | undefined {

@@ -14,6 +14,7 @@ import {
   writeSafetensors,
   type NamedTensor,
 } from './safetensors';
+import { maxTensorCount, parseSafetensorsHeader } from './safetensors-header';
 
 const FIXTURE = '/work/shared/fixtures/reference-small/model.safetensors';
 
@@ -207,5 +208,29 @@ describe('streaming', () => {
   it('fails with truncated when a source is shorter than its header claims', async () => {
     const bytes = new Uint8Array(readFileSync(FIXTURE)).subarray(0, 100);
     await expect(readSafetensorsFrom(bytesSource(bytes))).rejects.toMatchObject({ code: 'truncated' });
+  });
+});
+
+describe('header limits', () => {
+  const empties = (n: number) => `{${Array.from({ length: n }, (_, i) => `"t${i}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`).join(',')}}`;
+
+  it('refuses more tensors than the data can hold before parsing the JSON', () => {
+    // 4,096 empty tensors are fine; one more is not, and a million cost one byte loop, not a JSON tree.
+    expect(parseSafetensorsHeader(build(null, new Uint8Array(0), empties(4096))).tensors).toHaveLength(4096);
+    expect(code(() => parseSafetensorsHeader(build(null, new Uint8Array(0), empties(4097))))).toBe('too-large');
+    const million = build(null, new Uint8Array(0), empties(1_000_000));
+    const t0 = performance.now();
+    expect(() => parseSafetensorsHeader(million)).toThrow(/names more than 4096 tensors/);
+    expect(performance.now() - t0).toBeLessThan(1500);
+    // Tensor data buys room: one tensor per 16 bytes.
+    expect(maxTensorCount(16 * 1000)).toBe(4096 + 1000);
+    // Commas inside names and metadata strings are not entries.
+    const meta = { __metadata__: { note: ','.repeat(10_000) }, 'a,b': { dtype: 'F32', shape: [1], data_offsets: [0, 4] } };
+    expect(parseSafetensorsHeader(build(meta, new Uint8Array(4))).tensors.map((t) => t.name)).toEqual(['a,b']);
+  });
+
+  it('refuses headers nested deeper than a safetensors header can be', () => {
+    const deep = `{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(() => parseSafetensorsHeader(build(null, new Uint8Array(0), deep))).toThrow(/nests deeper than 8 levels/);
   });
 });

@@ -30,17 +30,20 @@ export interface ReadOptions {
 const isFloat = (dtype: string): dtype is FloatDType => dtype === 'F32' || dtype === 'F16' || dtype === 'BF16';
 
 /** Reads a whole safetensors buffer; F16 and BF16 are widened to float32. */
-export function readSafetensors(bytes: Uint8Array, options: ReadOptions = {}): SafetensorsFile {
-  const header = parseSafetensorsHeader(bytes);
+export function readSafetensors(bytes: Uint8Array, options: ReadOptions = {}, known?: SafetensorsHeader): SafetensorsFile {
+  const header = known ?? parseSafetensorsHeader(bytes);
   const { wanted, skipped } = select(header, options);
   const tensors = new Map<string, NamedTensor>();
   for (const t of wanted) tensors.set(t.name, decodeTensor(t, bytes.subarray(header.dataStart + t.begin, header.dataStart + t.end)));
   return { tensors, metadata: header.metadata, skipped };
 }
 
-/** Reads from a random-access source: the header first, then one tensor at a time. */
-export async function readSafetensorsFrom(source: ByteSource, options: ReadOptions = {}): Promise<SafetensorsFile> {
-  const header = await readSafetensorsHeader(source);
+/**
+ * Reads from a random-access source: the header first (or the one given, already read and checked), then
+ * one tensor at a time.
+ */
+export async function readSafetensorsFrom(source: ByteSource, options: ReadOptions = {}, known?: SafetensorsHeader): Promise<SafetensorsFile> {
+  const header = known ?? (await readSafetensorsHeader(source));
   const { wanted, skipped } = select(header, options);
   const tensors = new Map<string, NamedTensor>();
   for (const t of wanted) tensors.set(t.name, await readTensor(source, header, t.name));

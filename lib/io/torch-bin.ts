@@ -5,7 +5,8 @@ import { PyTuple, typeName, unpickle } from './pickle';
 import type { NamedTensor } from './safetensors';
 import { findTorchGlobal, isStorageType, isTensorRef, TORCH_WIDTH, type GlobalOptions, type StorageRef, type TensorRef } from './torch-globals';
 import { isFloatDType, materialise, tensorNumel } from './torch-tensor';
-import { readZipDirectory, readZipEntry, type ZipEntry } from './zip';
+import type { TensorShapes } from './validate';
+import { readZipDirectory, readZipEntry, ZipError, type EntryReadOptions, type ZipEntry } from '../zip';
 
 export interface TorchFile {
   /** Float tensors, made contiguous and widened to float32, under the names the file uses. */
@@ -22,12 +23,16 @@ export interface TorchReadOptions extends GlobalOptions {
    * tensors of their own (RNG states) that would otherwise be taken for the weights.
    */
   entry?: string;
+  /** Sees the float tensors' names and shapes once the pickle is parsed, before any storage is read; may throw. */
+  checkNames?: (shapes: TensorShapes) => void;
 }
 
 export const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
 // Outputs may exceed the file (F16 widening, tied views of one storage) but not by more than this factor.
 const OUTPUT_BUDGET_FACTOR = 4;
+/** A state-dict pickle is a few hundred bytes per tensor; one this big is not a state dict. */
+export const MAX_PICKLE_BYTES = 64 << 20;
 // Keys under which trainers nest the state dict (DeepSpeed `module`, Lightning `state_dict`, ...).
 const CONTAINER_KEYS = ['state_dict', 'model_state_dict', 'module', 'model'];
 
@@ -41,16 +46,17 @@ export async function readTorchBin(input: Uint8Array | ByteSource, options: Torc
 }
 
 async function readZipForm(source: ByteSource, options: TorchReadOptions): Promise<TorchFile> {
-  const entries = await readZipDirectory(source);
+  const entries = await zipCall(() => readZipDirectory(source));
+  const read = (e: ZipEntry, opts: EntryReadOptions) => zipCall(() => readZipEntry(source, e, opts));
   const pkls = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
   if (pkls.length !== 1) throw new FormatError('bad-zip', `expected one <archive>/data.pkl in the zip, found ${pkls.length}`);
   const prefix = pkls[0].slice(0, -'data.pkl'.length);
   const order = entries.get(`${prefix}byteorder`);
   if (order) {
-    const text = new TextDecoder().decode(await readZipEntry(source, order));
+    const text = new TextDecoder().decode(await read(order, { limit: 16 }));
     if (text !== 'little') throw new FormatError('unsupported', `checkpoint was written with byte order "${describe(text)}"; only little-endian is read`);
   }
-  const pkl = await readZipEntry(source, entries.get(pkls[0])!);
+  const pkl = await read(entries.get(pkls[0])!, { limit: MAX_PICKLE_BYTES });
   const storages = new Map<string, StorageRef>();
   const persistentLoad = (pid: unknown): StorageRef => {
     const [typename, storageType, key, , numel] = pidItems(pid, 5);
@@ -59,19 +65,32 @@ async function readZipForm(source: ByteSource, options: TorchReadOptions): Promi
   };
   const { value } = unpickle(pkl, { findGlobal: (m, n) => findTorchGlobal(m, n, options), persistentLoad });
   const { refs, warnings } = collectTensors(value, options.entry);
+  options.checkNames?.(floatShapes(refs));
   const entryOf = (key: string): ZipEntry => {
     const e = entries.get(`${prefix}data/${key}`);
     if (!e) throw new FormatError('missing-tensor', `zip has no storage entry ${prefix}data/${key}`);
     return e;
   };
   const tensors = await materialiseAll(refs, warnings, source.size, async (st) => {
-    const bytes = await readZipEntry(source, entryOf(st.key), { verifyCrc: options.verifyCrc });
-    if (bytes.length < st.numel * TORCH_WIDTH[st.dtype]) {
+    const nbytes = st.numel * TORCH_WIDTH[st.dtype];
+    // The pickle says how big the storage is: an entry that declares or inflates to more is refused unread.
+    const bytes = await read(entryOf(st.key), { verifyCrc: options.verifyCrc, limit: nbytes });
+    if (bytes.length < nbytes) {
       throw new FormatError('truncated', `storage ${st.key} has ${bytes.length} bytes but the pickle says ${st.numel} ${st.dtype} elements`);
     }
     return bytes;
   });
   return { tensors, warnings };
+}
+
+/** The zip reader's errors as FormatErrors (same codes; 'too-large' for bombs and limits). */
+async function zipCall<T>(f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    if (e instanceof ZipError) throw new FormatError(e.code, e.message);
+    throw e;
+  }
 }
 
 async function readLegacyForm(source: ByteSource, options: TorchReadOptions): Promise<TorchFile> {
@@ -134,6 +153,7 @@ async function parseLegacy(source: ByteSource, bytes: Uint8Array, options: Torch
     at += 8 + len;
   }
   const { refs, warnings } = collectTensors(main.value, options.entry);
+  options.checkNames?.(floatShapes(refs));
   const tensors = await materialiseAll(refs, warnings, source.size, async (st) => {
     const r = ranges.get(st.key);
     if (!r) throw new FormatError('missing-tensor', `legacy storage ${st.key} is missing from the key list`);
@@ -191,6 +211,8 @@ function collectTensors(top: unknown, entry?: string): { refs: Map<string, Tenso
   return { refs, warnings };
 }
 
+const floatShapes = (refs: Map<string, TensorRef>): TensorShapes => new Map([...refs].filter(([, t]) => isFloatDType(t.dtype)));
+
 /** Reads each storage once, makes every tensor on it contiguous, and keeps total output within budget. */
 async function materialiseAll(
   refs: Map<string, TensorRef>,
@@ -211,6 +233,13 @@ async function materialiseAll(
     const list = byStorage.get(t.storage.key) ?? [];
     list.push([name, t]);
     byStorage.set(t.storage.key, list);
+  }
+  // Storages are read whole, and a small view can name a huge one: their bytes count against the budget too.
+  let storageBytes = 0;
+  for (const list of byStorage.values()) {
+    const st = list[0][1].storage;
+    storageBytes += st.numel * TORCH_WIDTH[st.dtype];
+    if (storageBytes > budget) throw new FormatError('too-large', `storages would need more than ${budget} bytes, over ${OUTPUT_BUDGET_FACTOR}x the ${fileSize}-byte file`);
   }
   const out = new Map<string, NamedTensor>();
   for (const list of byStorage.values()) {

@@ -5,7 +5,7 @@ import { FormatError } from './errors';
 import { PyTuple } from './pickle';
 import { pickle, PyGlobal, PyOrderedDict, PyPersistentId, PyReduce, type PyValue } from './pickle-writer';
 import type { NamedTensor } from './safetensors';
-import { crc32 } from './zip';
+import { crc32 } from '../zip';
 
 /** A tensor leaf in a value to save; becomes a `torch.FloatTensor` on a storage of its own. */
 export class TorchTensorOut {

@@ -1,8 +1,11 @@
 // Checks a reference-named state dict against a ModelConfig and growth state, and scans for NaN/Inf.
 import type { ModelConfig } from '../tokenformer/config';
 import type { GrowthState } from '../tokenformer/types';
-import { FormatError } from './errors';
+import { describe, FormatError } from './errors';
 import type { NamedTensor } from './safetensors';
+
+/** Names and shapes only: enough to check a file's layout before any tensor data is read. */
+export type TensorShapes = ReadonlyMap<string, { readonly shape: readonly number[] }>;
 
 export const EMBEDDING_NAME = 'sequential.0.word_embeddings.weight';
 /** Reference index of the final LayerNorm: embedding (0), a lambda (1), L blocks, a lambda, then the norm. */
@@ -47,14 +50,15 @@ const IGNORED_BUFFER = /\.rotary_emb\.inv_freq$|\.attention\.(?:bias|masked_bias
 export type Layout = (c: ModelConfig, growth: GrowthState) => Map<string, number[]>;
 
 /**
- * Throws FormatError('missing-tensor' | 'shape-mismatch') naming the tensor (the first problem decides the
- * code; the message lists up to five). Returns warnings for tensors the model does not use.
- * Without a `layout`, the `transformer` baseline (no reference counterpart, its own names) is not checked.
+ * Throws FormatError('missing-tensor' | 'shape-mismatch' | 'unexpected-tensor') naming the tensor (the first
+ * problem decides the code; the message lists up to five): the names must be exactly the model's, apart from
+ * buffers the reference keeps that carry no weights. Needs only shapes, so loaders call it on a file's header
+ * before reading any tensor. Without a `layout`, the `transformer` baseline (its own names) is not checked.
  */
-export function validateTensors(tensors: Map<string, NamedTensor>, c: ModelConfig, growth: GrowthState = {}, layout?: Layout): string[] {
+export function validateTensors(tensors: TensorShapes, c: ModelConfig, growth: GrowthState = {}, layout?: Layout): string[] {
   if (!layout && c.arch !== 'tokenformer') return [`tensor names of the ${c.arch} baseline are not checked (no layout given)`];
   const expected = layout ? layout(c, growth) : expectedShapes(c, growth);
-  const problems: { code: 'missing-tensor' | 'shape-mismatch'; msg: string }[] = [];
+  const problems: { code: 'missing-tensor' | 'shape-mismatch' | 'unexpected-tensor'; msg: string }[] = [];
   for (const [name, shape] of expected) {
     const t = tensors.get(name);
     if (!t) problems.push({ code: 'missing-tensor', msg: `missing tensor "${name}" (expected shape [${shape}])` });
@@ -62,19 +66,24 @@ export function validateTensors(tensors: Map<string, NamedTensor>, c: ModelConfi
       problems.push({ code: 'shape-mismatch', msg: `tensor "${name}" has shape [${t.shape}], expected [${shape}]` });
     }
   }
+  for (const name of tensors.keys()) {
+    if (problems.length > 5) break;
+    if (!expected.has(name) && !IGNORED_BUFFER.test(name)) {
+      problems.push({ code: 'unexpected-tensor', msg: `unexpected tensor ${describe(name)}: not part of a ${c.arch} with ${c.numLayers} layers` });
+    }
+  }
   if (problems.length) {
-    const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : '';
+    const more = problems.length > 5 ? ' (and more)' : '';
     throw new FormatError(problems[0].code, problems.slice(0, 5).map((p) => p.msg).join('; ') + more);
   }
-  const extra = [...tensors.keys()].filter((n) => !expected.has(n) && !IGNORED_BUFFER.test(n));
-  return extra.length ? [`${extra.length} tensor(s) not used by the model: ${extra.slice(0, 5).join(', ')}${extra.length > 5 ? ', ...' : ''}`] : [];
+  return [];
 }
 
 /**
  * Growth state read off the tensor shapes, for files without `growth` metadata (e.g. reference checkpoints
  * after incremental scaling). The reference recomputes the normalisation from n, so scaleTokens = tokens.
  */
-export function inferGrowth(tensors: Map<string, NamedTensor>, c: ModelConfig): GrowthState {
+export function inferGrowth(tensors: TensorShapes, c: ModelConfig): GrowthState {
   const g: GrowthState = {};
   if (c.arch !== 'tokenformer') return g;
   for (const p of pattentions(c)) {

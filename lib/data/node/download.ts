@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ENWIK8_BYTES, ENWIK8_MD5, ENWIK8_URL, ENWIK8_ZIP_BYTES } from '../enwik8';
 import { DataError } from '../errors';
 import type { ProgressCallback } from '../types';
-import { listZipEntries, streamZipEntry } from '../zip';
+import { listZipEntries, streamZipEntry, ZipError } from '../../zip';
 import { DownloadInterrupted, fetchToFile } from './fetch-to-file';
 
 /** TOKENFORMER_CACHE, else $XDG_CACHE_HOME/tokenformer-lab, else ~/.cache/tokenformer-lab. */
@@ -86,13 +86,20 @@ async function verify(zipPath: string, want: Enwik8Expectation, onProgress?: Pro
   }
   const buf = await readFile(zipPath);
   const zip = new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-  const entry = listZipEntries(zip).find((e) => e.name === want.entry);
-  if (!entry) throw new DataError('checksum-mismatch', `the zip has no "${want.entry}" entry`);
   const md5 = createHash('md5');
-  const { bytes } = await streamZipEntry(zip, entry, (c) => md5.update(c), {
-    maxBytes: want.entryBytes + 1,
-    onProgress: onProgress && ((p) => onProgress({ ...p, phase: 'verify' })),
-  });
+  let bytes: number;
+  try {
+    const entry = (await listZipEntries(zip)).find((e) => e.name === want.entry);
+    if (!entry) throw new DataError('checksum-mismatch', `the zip has no "${want.entry}" entry`);
+    ({ bytes } = await streamZipEntry(zip, entry, (c) => md5.update(c), {
+      maxBytes: want.entryBytes + 1,
+      onProgress: onProgress && ((p) => onProgress({ phase: 'verify', done: p.done, total: p.total })),
+    }));
+  } catch (e) {
+    // A damaged zip is a file that fails verification like any other: the callers delete it and download again.
+    if (e instanceof ZipError) throw new DataError('checksum-mismatch', `not the enwik8.zip we know: ${e.message}`);
+    throw e;
+  }
   const digest = md5.digest('hex');
   if (bytes !== want.entryBytes || digest !== want.entryMd5) {
     throw new DataError(

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { textCorpus, type TextCorpusOptions } from '../corpus';
 import { loadEnwik8, type Enwik8Options } from '../enwik8';
 import type { Corpus } from '../types';
-import { isZip } from '../zip';
+import { isZip } from '../../zip';
 import { downloadEnwik8, type DownloadEnwik8Options } from './download';
 
 /** The file's bytes as a plain Uint8Array (a Buffer's subarray() would keep returning Buffers). */

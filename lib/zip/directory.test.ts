@@ -1,9 +1,19 @@
 // Zip reader details the torch files do not exercise: zip64 records, CRC checks, lying sizes.
 import { zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { bytesSource } from './byte-source';
-import { crc32, readZipDirectory, readZipEntry } from './zip';
-import { code } from './test-utils';
+import { crc32 } from './crc32';
+import { readZipDirectory, toZipSource, ZipError } from './directory';
+import { readZipEntry } from './entry';
+
+const bytesSource = toZipSource;
+async function code(p: Promise<unknown>): Promise<string> {
+  const e = await p.then(
+    () => null,
+    (err: unknown) => err,
+  );
+  expect(e).toBeInstanceOf(ZipError);
+  return (e as ZipError).code;
+}
 
 /** A one-entry stored zip that uses zip64 fields for size, compressed size and offset. */
 function zip64(name: string, data: Uint8Array): Uint8Array {
@@ -75,11 +85,42 @@ describe('zip', () => {
     const src = bytesSource(z);
     const e = (await readZipDirectory(src)).get('x')!;
     expect(await readZipEntry(src, e)).toEqual(data);
-    expect(await code(readZipEntry(src, { ...e, crc: e.crc ^ 1 }))).toBe('bad-zip');
-    expect(await code(readZipEntry(src, { ...e, size: 2 ** 40 }))).toBe('bad-zip');
+    expect(await code(readZipEntry(src, { ...e, crc32: e.crc32 ^ 1 }))).toBe('bad-zip');
+    expect(await code(readZipEntry(src, { ...e, size: 2 ** 40 }))).toBe('too-large');
     expect(await code(readZipEntry(src, { ...e, size: 999 }))).toBe('bad-zip');
     expect(await code(readZipEntry(src, { ...e, method: 12 }))).toBe('unsupported');
     expect(await code(readZipEntry(src, { ...e, localOffset: 5 }))).toBe('bad-zip');
+    expect(await code(readZipEntry(src, { ...e, localOffset: 2 ** 40 }))).toBe('truncated');
     expect(await code(readZipDirectory(bytesSource(new Uint8Array(100))))).toBe('bad-zip');
+  });
+});
+
+describe('lying directories', () => {
+  it('refuses counts, offsets and zip64 records that do not fit the file', async () => {
+    const z = zipSync({ a: new Uint8Array(10), b: new Uint8Array(10) }, { level: 0 });
+    const eocd = z.length - 22;
+    const patch = (at: number, v: number, width: 2 | 4) => {
+      const c = z.slice();
+      const dv = new DataView(c.buffer);
+      if (width === 2) dv.setUint16(at, v, true);
+      else dv.setUint32(at, v, true);
+      return c;
+    };
+    expect(await code(readZipDirectory(patch(eocd + 10, 60_000, 2)))).toBe('bad-zip'); // entry count
+    expect(await code(readZipDirectory(patch(eocd + 16, 2 ** 31, 4)))).toBe('bad-zip'); // directory offset
+    expect(await code(readZipDirectory(patch(eocd + 12, 2 ** 31, 4)))).toBe('bad-zip'); // directory size
+    // 0xFFFF entries means "see the zip64 record", which is not there.
+    expect(await code(readZipDirectory(patch(eocd + 10, 0xffff, 2)))).toBe('bad-zip');
+  });
+
+  it('reads a zip64 entry but refuses a zip64 size past the file', async () => {
+    const data = new TextEncoder().encode('0123456789');
+    const z = zip64('x', data);
+    // The central record's zip64 extra field: size, then compressed size, then offset (after the 1-byte name).
+    const cd = z.indexOf(0x50, 30 + 1 + data.length);
+    const compressed = cd + 46 + 1 + 4 + 8;
+    const c = z.slice();
+    new DataView(c.buffer).setUint32(compressed, 2 ** 31, true);
+    expect(await code(readZipDirectory(c))).toBe('bad-zip');
   });
 });
