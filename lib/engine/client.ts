@@ -53,6 +53,9 @@ export async function connectEngine(opts: InitOptions = {}): Promise<EngineConne
     memory: () => remote.memory(),
     runs: () => remote.runs(),
     logits: (ids) => remote.logits(ids),
+    setTokenizer: (s) => remote.setTokenizer(s),
+    tokenize: (t) => remote.tokenize(t),
+    textLoss: (t, o) => remote.textLoss(t, o),
     state: () => remote.state(),
     dispose: () => remote.dispose(),
   };

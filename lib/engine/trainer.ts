@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import type { TrainSummary } from './api';
-import type { Corpus } from './data';
-import { Batcher } from '../data';
+import { Batcher, type TokenIds } from '../data';
 import type { OptimizerState } from '../io';
 import type { LanguageModel } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
@@ -86,7 +85,7 @@ export class Trainer {
     this.optimizer.restore(state.step, state.m, state.v);
   }
 
-  async run(o: TrainOptions, corpus: Corpus, onMetrics: (m: Metrics) => void): Promise<TrainSummary> {
+  async run(o: TrainOptions, corpus: { train: TokenIds; val: TokenIds }, onMetrics: (m: Metrics) => void): Promise<TrainSummary> {
     if (!Number.isInteger(o.steps) || o.steps <= 0) throw new Error(`steps must be a positive integer, got ${o.steps}`);
     const cfg = this.model.config;
     const batchSize = o.batchSize ?? 16;
