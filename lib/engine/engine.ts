@@ -36,6 +36,8 @@ export class Engine implements EngineApi {
   private tokenizer: Tokenizer = byteTokenizer;
   /** The corpus in the tokenizer's ids (the corpus itself when that is bytes), made on first use. */
   private tokenCorpus: { train: TokenIds; val: TokenIds; test: TokenIds } | null = null;
+  /** Rows of every parameter when the model arrived (created or loaded): growth appends after these. */
+  private baseRows = new Map<string, number>();
   private trainer: Trainer | null = null;
   private busy = false;
   /** The last generate() queued: generations run one after another (each awaits its read-backs). */
@@ -73,6 +75,7 @@ export class Engine implements EngineApi {
     this.trainer?.dispose();
     this.model?.dispose();
     this.model = model;
+    this.baseRows = new Map([...model.params].map(([n, p]) => [n, p.shape[0]]));
     this.trainer = new Trainer(model, step, (e) => this.currentRun?.growth.push(e));
     const c = model.config;
     const n = this.runRecords.filter((r) => r.name === name || r.name.startsWith(`${name} #`)).length;
@@ -145,7 +148,22 @@ export class Engine implements EngineApi {
     return this.trainer!.run(o, this.tokensOf(corpus), (m) => {
       run.metrics.push(m);
       onMetrics(m);
-    });
+    }, o.trainOnly === 'new-tokens' ? this.frozenForNewTokens() : undefined);
+  }
+
+  /** Every parameter frozen except the rows growth appended since the model arrived. */
+  private frozenForNewTokens(): Map<string, number> {
+    const freeze = new Map<string, number>();
+    let grown = 0;
+    for (const [name, p] of this.requireModel().params) {
+      const base = this.baseRows.get(name) ?? 0;
+      const rows = p.shape[0];
+      const tokens = /_param_tokens$/.test(name) && rows > base;
+      if (tokens) grown++;
+      freeze.set(name, tokens ? base : rows);
+    }
+    if (!grown) throw new EngineError("trainOnly: 'new-tokens' needs new parameter tokens: grow the model first");
+    return freeze;
   }
 
   async pause() {

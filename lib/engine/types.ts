@@ -78,6 +78,11 @@ export interface TrainOptions {
   /** Read the loss back from the device every this many steps (no readback in between). */
   logEvery?: number;
   seed?: number;
+  /**
+   * `'new-tokens'`: train only the parameter tokens appended since the model was loaded or created (the paper's
+   * "reuse the old parameters" setting); old tokens, embedding and final norm stay as they are.
+   */
+  trainOnly?: 'all' | 'new-tokens';
   /** Growth events to apply when the step count reaches `step`. */
   growAt?: { step: number; grow: GrowOptions }[];
 }
