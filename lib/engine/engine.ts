@@ -284,14 +284,8 @@ export class Engine implements EngineApi {
 
   /** Per-token loss of a text, with loss, perplexity and bits per byte over it. */
   async textLoss(text: string, o: { window?: number; maxTokens?: number } = {}): Promise<TextLoss> {
-    const model = this.requireModel();
-    this.requireIdle('score a text');
-    this.busy = true;
-    try {
-      return await textLoss(model, this.tokenizer, text, o);
-    } finally {
-      this.busy = false;
-    }
+    // Read-only, like attention(): it may run beside a generation or between training steps.
+    return textLoss(this.requireModel(), this.tokenizer, text, o);
   }
 
   /** The corpus as ids of the current tokenizer (bytes pass through; BPE encodes each split once). */

@@ -25,7 +25,7 @@ test('freeze keeps the old rows (weight decay included) and the other tensors; t
   for (const [n, p] of model.params) {
     const now = (await p.data()) as Float32Array;
     const old = before.get(n)!;
-    const width = p.shape.length > 1 ? p.shape[1] : 1;
+    const width = p.shape[1] ?? 1;
     const k = freeze.get(n)! * width;
     expect(Array.from(now.subarray(0, Math.min(k, now.length)))).toEqual(Array.from(old.subarray(0, Math.min(k, now.length))));
     if (now.length > k && now.subarray(k).some((v, i) => v !== old[k + i])) moved++;
