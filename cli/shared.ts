@@ -1,7 +1,7 @@
 // Helpers the CLI commands share: an in-process engine, reading checkpoints/configs/data from disk, writing files.
-import { readFile, mkdir } from 'node:fs/promises';
+import { readFile, mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname } from 'node:path';
-import { SYNTHETIC_TASKS, type SyntheticTask } from '../lib/data';
+import { SYNTHETIC_TASKS, padVocab, type SyntheticTask } from '../lib/data';
 import { readBytes } from '../lib/data/node/files';
 import { defaultCacheDir } from '../lib/data/node/download';
 import { Engine } from '../lib/engine/engine';
@@ -38,6 +38,28 @@ export function normOverride(norm: unknown): { norm?: NormActivation } {
 export async function loadCheckpointFile(engine: Engine, path: string, configSpec?: unknown, norm?: unknown) {
   const bytes = await readBytes(path);
   return engine.loadCheckpoint(bytes, basename(path), { referenceConfig: await readConfigFiles(configSpec), overrides: normOverride(norm) });
+}
+
+/** Largest tokenizer.json read from disk (the reader checks again; this stops a wrong path early). */
+const MAX_TOKENIZER_FILE = 32 * 1024 * 1024;
+
+/**
+ * Gives the engine the tokenizer.json at `path` (GPT-NeoX-20B's for the published models). With the model's
+ * config record, says when the padding rule (`make_vocab_size_divisible_by`, default 128) would give another width
+ * than the embedding has: the weights decide, so it is a note, not an error.
+ */
+export async function loadTokenizerFile(engine: Engine, path: string, reference?: Record<string, unknown>) {
+  const info = await stat(path).catch(() => {
+    throw new UsageError(`cannot read --tokenizer ${path}`);
+  });
+  if (!info.isFile() || info.size > MAX_TOKENIZER_FILE) throw new UsageError(`--tokenizer ${path} is not a tokenizer.json (${info.size.toLocaleString('en-US')} bytes)`);
+  const tok = await engine.setTokenizer({ json: await readFile(path, 'utf8'), name: basename(path) });
+  const rows = (await engine.modelInfo())?.config.vocabSize;
+  const div = Number(reference?.make_vocab_size_divisible_by ?? 128) * Number(reference?.model_parallel_size ?? 1);
+  if (rows !== undefined && Number.isInteger(div) && div > 0 && padVocab(tok.vocabSize, div) !== rows) {
+    process.stderr.write(`note: ${basename(path)} has ${tok.vocabSize} ids, padded to ${padVocab(tok.vocabSize, div)}, but the model has ${rows} embedding rows\n`);
+  }
+  return tok;
 }
 
 /** Writes an output file atomically: a crash or error mid-save leaves the previous file as it was. */

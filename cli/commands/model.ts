@@ -6,7 +6,7 @@ import { encodeCheckpoint, loadAnyCheckpoint, stripForReference, writeSafetensor
 import type { GrowMode, GrowTarget } from '../../lib/tokenformer/types';
 import { modelLayout } from '../../lib/engine/glue';
 import { UsageError, type CommandSpec, type ParsedFlags } from '../args';
-import { loadCheckpointFile, openEngine, readConfigFiles, writeOutput } from '../shared';
+import { loadCheckpointFile, loadTokenizerFile, openEngine, readConfigFiles, writeOutput } from '../shared';
 
 const common = {
   checkpoint: { type: 'string', required: true, help: 'model file: .safetensors (ours or reference) or PyTorch .bin/.pt' },
@@ -17,30 +17,63 @@ const common = {
 export const logitsSpec: CommandSpec = {
   name: 'logits',
   summary: 'Compute logits and the mean next-token loss for token ids (for parity checks against the reference).',
-  usage: 'tokenformer logits --checkpoint F [--config C] --ids IDS.json [--norm N] --out O.json',
+  usage: 'tokenformer logits --checkpoint F [--config C] [--tokenizer tokenizer.json] (--text TEXT | --ids IDS.json) [--norm N] --out O.json',
   flags: {
     ...common,
-    ids: { type: 'string', required: true, help: 'JSON file holding [[id, ...], ...] (equal-length rows)' },
+    ids: { type: 'string', help: 'JSON file holding [[id, ...], ...] (equal-length rows)' },
+    text: { type: 'string', help: 'text to tokenize (with --tokenizer, or as bytes) instead of --ids' },
+    tokenizer: { type: 'string', help: 'tokenizer.json (GPT-NeoX-20B\'s for the published models; default: bytes)' },
     norm: { type: 'string', choices: ['l2_norm_gelu', 'gelu_l2_norm', 'softmax'], help: 'override the Pattention normalisation' },
-    out: { type: 'string', required: true, help: 'output JSON: {"logits": [B][T][V], "loss": number}' },
+    out: { type: 'string', required: true, help: 'output JSON: {"ids": [B][T], "logits": [B][T][V], "loss": number}' },
   },
 };
 
+/** Full logits as JSON take ~20 bytes a number: past this many numbers the file is no use (and Node's strings end). */
+const MAX_LOGIT_NUMBERS = 25_000_000;
+
 export async function logitsCommand(f: ParsedFlags) {
+  if ((f.ids === undefined) === (f.text === undefined)) throw new UsageError('pass exactly one of --text and --ids');
   let ids: unknown;
-  try {
-    ids = JSON.parse(await readFile(String(f.ids), 'utf8'));
-  } catch (e) {
-    throw new UsageError(`cannot read --ids ${f.ids}: ${(e as Error).message}`);
+  if (f.ids !== undefined) {
+    try {
+      ids = JSON.parse(await readFile(String(f.ids), 'utf8'));
+    } catch (e) {
+      throw new UsageError(`cannot read --ids ${f.ids}: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(ids) || !ids.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'))) throw new UsageError('--ids must hold a JSON array of arrays of numbers');
   }
-  if (!Array.isArray(ids) || !ids.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'))) throw new UsageError('--ids must hold a JSON array of arrays of numbers');
   const engine = await openEngine(f.backend);
+  const reference = await readConfigFiles(f.config);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config, f.norm);
-  const { logits, shape, loss } = await engine.logits(ids as number[][]);
-  const [B, T, V] = shape;
-  const nested = Array.from({ length: B }, (_, b) => Array.from({ length: T }, (_, t) => Array.from(logits.subarray((b * T + t) * V, (b * T + t + 1) * V))));
-  await writeOutput(String(f.out), JSON.stringify({ logits: nested, loss }));
+  if (typeof f.tokenizer === 'string') await loadTokenizerFile(engine, f.tokenizer, reference);
+  if (f.text !== undefined) ids = [(await engine.tokenize(String(f.text))).ids];
+  const rows = ids as number[][];
+  const V = (await engine.modelInfo())!.config.vocabSize;
+  const numbers = rows.length * (rows[0]?.length ?? 0) * V;
+  if (numbers > MAX_LOGIT_NUMBERS) throw new UsageError(`${rows.length} x ${rows[0].length} tokens x ${V} logits is ${numbers.toLocaleString('en-US')} numbers, more than ${MAX_LOGIT_NUMBERS.toLocaleString('en-US')} fit in a JSON file: pass fewer tokens`);
+  const { logits, shape, loss } = await engine.logits(rows);
+  const [B, T] = shape;
+  await writeOutput(String(f.out), logitsJson(rows, logits, shape, loss));
   process.stderr.write(`logits [${B}, ${T}, ${V}] loss ${loss.toFixed(6)} -> ${f.out}\n`);
+}
+
+/** The output file, one logits row at a time (one string of ~120 MB for 128 GPT-NeoX tokens would be near Node's limit). */
+function logitsJson(ids: number[][], logits: Float32Array, [B, T, V]: [number, number, number], loss: number): Uint8Array {
+  const enc = new TextEncoder();
+  const parts: Uint8Array[] = [enc.encode(`{"ids":${JSON.stringify(ids)},"logits":[`)];
+  for (let b = 0; b < B; b++) {
+    parts.push(enc.encode(b ? ',[' : '['));
+    for (let t = 0; t < T; t++) parts.push(enc.encode((t ? ',' : '') + JSON.stringify(Array.from(logits.subarray((b * T + t) * V, (b * T + t + 1) * V)))));
+    parts.push(enc.encode(']'));
+  }
+  parts.push(enc.encode(`],"loss":${Number.isFinite(loss) ? loss : null}}`));
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 export const growSpec: CommandSpec = {

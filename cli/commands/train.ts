@@ -1,12 +1,15 @@
 // CLI commands that run the model: train (with resume), eval, generate.
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { PresetName } from '../../lib/tokenformer/config';
 import { PRESETS } from '../../lib/tokenformer/config';
 import { type CommandSpec, type ParsedFlags, UsageError } from '../args';
 import { progressBar } from '../progress';
-import { loadCheckpointFile, loadDataWithProgress, openEngine, readDataSpec, writeOutput } from '../shared';
+import { loadCheckpointFile, loadDataWithProgress, loadTokenizerFile, openEngine, readConfigFiles, readDataSpec, writeOutput } from '../shared';
 
 const backend = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend' } as const;
+/** Text files scored whole with --tokenizer (BPE in JS encodes a few MB/s). */
+const MAX_EVAL_FILE_BYTES = 64 * 1024 * 1024;
 const data = { type: 'string', default: 'copy', help: 'synthetic task (copy, reverse, sort, modadd, brackets, mix), enwik8, a .zip, or a text file' } as const;
 
 export const trainSpec: CommandSpec = {
@@ -65,10 +68,13 @@ export async function trainCommand(f: ParsedFlags) {
 export const evalSpec: CommandSpec = {
   name: 'eval',
   summary: 'Mean loss and bits per byte of a checkpoint on a held-out split.',
-  usage: 'tokenformer eval --checkpoint F [--data copy] [--split val|test] [--batches 16]',
+  usage: 'tokenformer eval --checkpoint F [--config C] [--tokenizer tokenizer.json] [--data copy|FILE] [--split val|test] [--batches 16]',
   flags: {
     checkpoint: { type: 'string', required: true, help: 'model file' },
     config: { type: 'string', help: 'reference config when the file has none' },
+    tokenizer: { type: 'string', help: 'tokenizer.json: score the whole --data text file with it (loss, perplexity, bits per byte)' },
+    'max-tokens': { type: 'number', default: 65536, help: 'with --tokenizer: score at most this many tokens of the file' },
+    window: { type: 'number', default: 256, help: 'with --tokenizer: context window in tokens (at most the model\'s)' },
     data,
     'max-bytes': { type: 'number', help: 'use only the first N bytes of enwik8' },
     split: { type: 'string', default: 'val', choices: ['val', 'test'], help: 'which split' },
@@ -82,20 +88,35 @@ export const evalSpec: CommandSpec = {
 export async function evalCommand(f: ParsedFlags) {
   const engine = await openEngine(f.backend);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config);
+  if (typeof f.tokenizer === 'string') {
+    await loadTokenizerFile(engine, f.tokenizer, await readConfigFiles(f.config));
+    const path = String(f.data);
+    const info = await stat(path).catch(() => {
+      throw new UsageError(`with --tokenizer, --data must be a text file (cannot read ${path})`);
+    });
+    if (info.size > MAX_EVAL_FILE_BYTES) throw new UsageError(`--data ${path} is ${info.size.toLocaleString('en-US')} bytes; scoring reads at most ${MAX_EVAL_FILE_BYTES / 2 ** 20} MiB (use --max-tokens on a cut file)`);
+    const maxTokens = Number(f['max-tokens']);
+    const r = await engine.textLoss(await readFile(path, 'utf8'), { maxTokens, window: Number(f.window) });
+    if (r.tokens + 1 >= maxTokens) process.stderr.write(`note: scored the first ${maxTokens} tokens of ${path}\n`);
+    process.stdout.write(JSON.stringify({ checkpoint: basename(String(f.checkpoint)), data: path, tokenizer: basename(f.tokenizer), loss: r.loss, perplexity: r.perplexity, bpb: r.bpb, tokens: r.tokens, bytes: r.bytes }) + '\n');
+    return;
+  }
   await loadDataWithProgress(engine, await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes: f['max-bytes'] as number | undefined }));
   const r = await engine.evaluate({ split: f.split as 'val' | 'test', batches: Number(f.batches), batchSize: Number(f.batch) });
-  process.stdout.write(JSON.stringify({ checkpoint: basename(String(f.checkpoint)), data: f.data, split: f.split, ...r }) + '\n');
+  process.stdout.write(JSON.stringify({ checkpoint: basename(String(f.checkpoint)), data: f.data, split: f.split, ...r, perplexity: Math.exp(r.loss) }) + '\n');
 }
 
 export const generateSpec: CommandSpec = {
   name: 'generate',
   summary: 'Sample text from a checkpoint.',
-  usage: 'tokenformer generate --checkpoint F --prompt TEXT [--tokens 200] [--temperature 0.8] [--top-k 40]',
+  usage: 'tokenformer generate --checkpoint F [--config C] [--tokenizer tokenizer.json] --prompt TEXT [--max-new 200] [--temperature 0.8] [--top-k 40]',
   flags: {
     checkpoint: { type: 'string', required: true, help: 'model file' },
     config: { type: 'string', help: 'reference config when the file has none' },
     prompt: { type: 'string', default: '', help: 'text to continue' },
-    tokens: { type: 'number', default: 200, help: 'bytes to generate' },
+    tokenizer: { type: 'string', help: 'tokenizer.json (default: bytes)' },
+    'max-new': { type: 'number', help: 'new tokens to generate (default 200)' },
+    tokens: { type: 'number', help: 'the same as --max-new (older name)' },
     temperature: { type: 'number', default: 0.8, help: '0 = greedy' },
     'top-k': { type: 'number', default: 0, help: 'keep the k most likely bytes (0: all)' },
     seed: { type: 'number', default: 0, help: 'sampling seed' },
@@ -104,9 +125,11 @@ export const generateSpec: CommandSpec = {
 };
 
 export async function generateCommand(f: ParsedFlags) {
-  if (!(Number(f.tokens) > 0)) throw new UsageError('--tokens must be positive');
+  const maxNew = Number(f['max-new'] ?? f.tokens ?? 200);
+  if (!Number.isInteger(maxNew) || maxNew < 1 || maxNew > 100_000) throw new UsageError('--max-new must be an integer in [1, 100000]');
   const engine = await openEngine(f.backend);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config);
-  const { text } = await engine.generate({ prompt: String(f.prompt), maxNewTokens: Number(f.tokens), temperature: Number(f.temperature), topK: Number(f['top-k']) || undefined, seed: Number(f.seed) });
+  if (typeof f.tokenizer === 'string') await loadTokenizerFile(engine, f.tokenizer, await readConfigFiles(f.config));
+  const { text } = await engine.generate({ prompt: String(f.prompt), maxNewTokens: maxNew, temperature: Number(f.temperature), topK: Number(f['top-k']) || undefined, seed: Number(f.seed) });
   process.stdout.write(String(f.prompt) + text + '\n');
 }

@@ -53,6 +53,8 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
       const [{ dataPicker }, c] = await Promise.all([import('@/components/panels/dataPicker'), engine]);
       return (opts?: DataPickerOptions) => dataPicker(c.api, opts);
     }),
+    // The three files of a published TokenFormer: dropped, chosen or fetched (and cached); no engine needed.
+    modelFiles: lazy(async () => (await import('@/components/panels/modelFiles')).modelFiles),
     // Checkpoints in this browser's IndexedDB: the same database the lab's save/load/autosave use (lib/io/checkpoint-store-idb).
     checkpoints: lazy(async () => {
       const [{ checkpoints }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/checkpoints'), import('@/lib/io/checkpoint-store-idb'), engine]);

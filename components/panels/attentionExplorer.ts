@@ -126,7 +126,7 @@ export function attentionExplorer(api: EngineApi, options: AttentionExplorerOpti
   const renderTopTable = (maps: AttentionMaps, n: number, weights: Float32Array, k: number) => {
     const table = h(doc, 'table', { class: 'attention-topk', 'data-testid': 'attention-topk', 'data-k': Math.min(k, n) }, { 'border-collapse': 'collapse', 'font-variant-numeric': 'tabular-nums' });
     const head = h(doc, 'tr');
-    head.append(h(doc, 'th', {}, { 'text-align': 'left' }, 'pos'), h(doc, 'th', {}, { 'text-align': 'left' }, 'byte'), h(doc, 'th', {}, { 'text-align': 'left' }, `top ${Math.min(k, n)} parameter tokens (weight)`));
+    head.append(h(doc, 'th', {}, { 'text-align': 'left' }, 'pos'), h(doc, 'th', {}, { 'text-align': 'left' }, maps.labels ? 'token' : 'byte'), h(doc, 'th', {}, { 'text-align': 'left' }, `top ${Math.min(k, n)} parameter tokens (weight)`));
     table.append(head);
     maps.ids.forEach((id, r) => {
       const tr = h(doc, 'tr', { 'data-row': r }, { cursor: 'pointer', background: r === value.row ? '#fff3c4' : '' });
@@ -134,7 +134,7 @@ export function attentionExplorer(api: EngineApi, options: AttentionExplorerOpti
       const tops = rowTopK(weights, n, r, k);
       tr.append(
         h(doc, 'td', {}, { padding: '0 8px 0 0', color: '#888' }, String(r)),
-        h(doc, 'td', {}, { padding: '0 8px 0 0', 'font-family': 'ui-monospace, monospace' }, byteLabel(id)),
+        h(doc, 'td', {}, { padding: '0 8px 0 0', 'font-family': 'ui-monospace, monospace', 'white-space': 'pre' }, maps.labels?.[r] ?? byteLabel(id)),
         h(doc, 'td', { 'data-tokens': tops.map((t) => t.token).join(',') }, { 'font-family': 'ui-monospace, monospace' }, tops.map((t) => `#${t.token} ${formatValue(t.weight)}`).join('  ')),
       );
       tr.addEventListener('click', () => root.selectRow(r));
@@ -172,7 +172,7 @@ export function attentionExplorer(api: EngineApi, options: AttentionExplorerOpti
         newFrom: value.newFrom,
         width: options.width ?? 560,
         paint: options.paint,
-        title: `layer ${value.layer} · ${value.kind}: input bytes × ${p.n} parameter tokens`,
+        title: `layer ${value.layer} · ${value.kind}: input ${maps.labels ? 'tokens' : 'bytes'} × ${p.n} parameter tokens`,
         onClick: (_col, row) => root.selectRow(row),
       });
       map.setAttribute('data-testid', 'attention-heatmap');
@@ -210,8 +210,10 @@ export function attentionExplorer(api: EngineApi, options: AttentionExplorerOpti
       const layers = maps.layers.map((_, i) => [String(i), `layer ${i}`] as const);
       setOptions(layerSel, layers, String(Math.min(value.layer, layers.length - 1)));
       value.layer = Number(layerSel.value);
-      const full = encode(text).length;
-      status.textContent = `${maps.ids.length} bytes${full > maps.ids.length ? ` (cut from ${full} to the model's context)` : ''} · ${maps.layers.length} layers${info ? ` · step ${info.step}` : ''}`;
+      // BPE models label their rows with token pieces; their full length is the tokenizer's business, not the page's.
+      const unit = maps.labels ? 'tokens' : 'bytes';
+      const full = maps.labels ? maps.ids.length : encode(text).length;
+      status.textContent = `${maps.ids.length} ${unit}${full > maps.ids.length ? ` (cut from ${full} to the model's context)` : ''} · ${maps.layers.length} layers${info ? ` · step ${info.step}` : ''}`;
       showError(errorEl, null);
       setState('ready');
       render();

@@ -54,12 +54,14 @@ export function mostUsed(mean: Float32Array, count: number): number[] {
 function contextItem(doc: Document, ctx: TokenContext): HTMLLIElement {
   // Code points, as viz's formatContext, so a multi-byte character at the focus is not split.
   const chars = Array.from(ctx.text);
+  // A BPE token's label spans several characters (`␣the`).
+  const end = ctx.focus + (ctx.focusLength ?? 1);
   const clean = (t: string) => t.replace(/\n/g, '⏎').replace(/\t/g, '⇥');
   const li = h(doc, 'li', { 'data-weight': ctx.weight }, { 'font-family': 'ui-monospace, monospace', 'white-space': 'pre' });
   li.append(
     doc.createTextNode(clean(chars.slice(0, ctx.focus).join(''))),
-    h(doc, 'mark', {}, {}, clean(chars[ctx.focus] ?? '')),
-    doc.createTextNode(clean(chars.slice(ctx.focus + 1).join(''))),
+    h(doc, 'mark', {}, {}, clean(chars.slice(ctx.focus, end).join(''))),
+    doc.createTextNode(clean(chars.slice(end).join(''))),
     h(doc, 'span', {}, { color: '#888', 'margin-left': '8px' }, formatValue(ctx.weight)),
   );
   return li;

@@ -113,7 +113,7 @@ export function headMapsFromAttention(maps: AttentionMaps, layer: number): HeadM
   const T = maps.ids.length;
   const numHeads = T === 0 ? 0 : l.heads.length / (T * T);
   if (!Number.isInteger(numHeads)) throw new Error(`viz: ${l.heads.length} head weights is not a whole number of [${T}, ${T}] maps`);
-  return { heads: l.heads, numHeads, T, labels: maps.ids.map(byteLabel) };
+  return { heads: l.heads, numHeads, T, labels: maps.labels ?? maps.ids.map(byteLabel) };
 }
 
 export interface HeadMapsOptions extends Omit<HeadMapOptions, 'title' | 'showLabels' | 'showLegend'> {

@@ -68,7 +68,7 @@ export function heatmapLayout(data: HeatmapData, options: HeatmapOptions = {}): 
 export function heatmapFromAttention(maps: AttentionMaps, layer: number, kind: PattentionKind): HeatmapData {
   const p = maps.layers[layer]?.pattention[kind];
   if (!p) throw new Error(`viz: no ${kind} attention in layer ${layer} (the model has ${maps.layers.length} layers)`);
-  return { values: p.weights, rows: maps.ids.length, cols: p.n, rowLabels: maps.ids.map(byteLabel) };
+  return { values: p.weights, rows: maps.ids.length, cols: p.n, rowLabels: maps.labels ?? maps.ids.map(byteLabel) };
 }
 
 export interface HeatmapCell {
@@ -126,7 +126,9 @@ export function heatmap(data: HeatmapData, options: HeatmapOptions = {}): VizEle
   const scheme = options.scheme ?? 'viridis';
   const domain = heatmapDomain(layout, options);
   const paint = options.paint ?? putPixels;
-  const labelWidth = options.labelWidth ?? 36;
+  // Byte labels are one glyph or `\xNN`; token pieces (`␣model`) need room for a short word.
+  const longest = data.rowLabels.reduce((m, l) => Math.max(m, l.length), 0);
+  const labelWidth = options.labelWidth ?? (longest > 4 ? Math.min(96, 12 + 7 * longest) : 36);
   const orderName = typeof options.order === 'string' || options.order === undefined ? options.order ?? 'natural' : 'custom';
   const newFrom = options.newFrom !== undefined && options.newFrom < cols ? Math.max(0, options.newFrom) : undefined;
   const stripH = newFrom !== undefined ? STRIP + 2 : 0;

@@ -8,5 +8,6 @@ export { downsampleMinMax, bucketColumns, type ColumnAggregate, type ColumnBucke
 export { runsTable, differingConfigKeys, runToCsv, runToJson, csvField, stableStringify, CSV_COLUMNS, type RunRecord, type RunsTableRow } from './runs';
 export { colorLUT, colorLegend, valuesToRGBA, parseColor, extent, type ColorScheme } from './color';
 export { putPixels, gridCanvas, gridCell, formatValue, type PixelImage, type PixelSink } from './canvas';
+export { tokenLossMap, layoutTokens, type TokenLossData, type TokenLossOptions, type TokenBox } from './tokenLoss';
 export { byteLabel, resolveDocument, type VizElement, type DocumentOption } from './dom';
 export { PlotView, type PlotViewProps } from './PlotView';

@@ -61,9 +61,10 @@ export function usagePoints(data: UsageData): UsagePoint[] {
 export function formatContext(ctx: TokenContext): string {
   const clean = (t: string) => t.replace(/\n/g, '⏎').replace(/\t/g, '⇥');
   const { text, focus } = ctx;
+  const end = focus + (ctx.focusLength ?? 1);
   // Code points, not UTF-16 units, so a multi-byte character at the focus is not split.
   const chars = Array.from(text);
-  return `${clean(chars.slice(0, focus).join(''))}[${clean(chars[focus] ?? '')}]${clean(chars.slice(focus + 1).join(''))}`;
+  return `${clean(chars.slice(0, focus).join(''))}[${clean(chars.slice(focus, end).join(''))}]${clean(chars.slice(end).join(''))}`;
 }
 
 /** The hover text for one token: what it is, how used, and where in the data it fires. */

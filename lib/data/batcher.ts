@@ -2,6 +2,7 @@
 // whose predicted positions tile the split exactly once) as flat Int32Arrays of shape [B, T].
 import { DataError, assertInt } from './errors';
 import { createRng, type Rng } from './rng';
+import type { TokenIds } from './types';
 
 export interface BatcherOptions {
   batchSize: number;
@@ -32,7 +33,7 @@ export class Batcher {
   private readonly rng: Rng;
 
   constructor(
-    private readonly data: Uint8Array,
+    private readonly data: TokenIds,
     opts: BatcherOptions,
   ) {
     checkShape(data.length, opts.batchSize, opts.seqLen);
@@ -102,7 +103,7 @@ export function evalPlan(
  * Deterministic, no seed: every evaluation of a split reads the same bytes. Arguments are checked
  * on the call, not on the first iteration.
  */
-export function evalBatches(data: Uint8Array, batchSize: number, seqLen: number, maxBatches = Infinity): Generator<Int32Array> {
+export function evalBatches(data: TokenIds, batchSize: number, seqLen: number, maxBatches = Infinity): Generator<Int32Array> {
   checkShape(data.length, batchSize, seqLen, 'the evaluation split');
   if (maxBatches !== Infinity) assertInt('maxBatches', maxBatches, 1);
   const starts = evalWindowStarts(data.length, seqLen, maxBatches * batchSize);

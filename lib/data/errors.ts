@@ -7,6 +7,7 @@ export type DataErrorCode =
   | 'missing-entry' // the zip has no entry with the expected name
   | 'bad-zip' // not a zip, corrupt deflate stream, CRC mismatch, unsupported method
   | 'bad-token' // a token id outside 0..255
+  | 'bad-tokenizer' // a tokenizer.json that is too large, malformed, or of a kind the lab does not run
   | 'bad-prompt' // a synthetic-task prompt the scorer does not recognise
   | 'offline' // the download could not reach the server at all
   | 'download-failed' // the server answered, but not with the file (HTTP error, aborted stream)

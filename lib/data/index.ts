@@ -1,7 +1,9 @@
 // The browser-safe API of lib/data (no Node built-ins). Node-only helpers live in ./node/*.
 export { DataError, type DataErrorCode } from './errors';
-export type { Corpus, Progress, ProgressCallback, SplitFractions } from './types';
+export type { Corpus, TokenIds, Progress, ProgressCallback, SplitFractions } from './types';
 export { createRng, deriveSeed, mixSeed, type Rng } from './rng';
+export { byteTokenizer, padVocab, displayPiece, pieces, type Tokenizer, type SpecialToken } from './tokenizers';
+export { loadBpeTokenizer, MAX_TOKENIZER_BYTES } from './bpe';
 export { VOCAB_SIZE, encode, encodeIds, decode, createStreamDecoder, byteLabel, byteLabels, type ByteStreamDecoder } from './tokenizer';
 export { DEFAULT_FRACTIONS, splitPoints, splitBytes, splitCorpus } from './split';
 export { crc32, isZip, listZipEntries, firstLocalEntry, streamZipEntry, readZipEntry, type ZipEntry, type EntryReadOptions } from '../zip';

@@ -8,6 +8,9 @@ export interface Corpus {
   test: Uint8Array;
 }
 
+/** Token ids of a corpus: bytes for the byte vocabulary, wider for BPE vocabularies (GPT-NeoX: 50,277 ids). */
+export type TokenIds = Uint8Array | Uint16Array | Int32Array;
+
 /** Reported during long work (download, unzip, checksum) so a UI can draw a real progress bar. */
 export interface Progress {
   phase: 'download' | 'unzip' | 'verify';

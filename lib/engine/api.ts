@@ -1,6 +1,7 @@
 // The Engine API: one async interface, implemented in-process (Node, tests, CLI) and by the Web Worker client.
 import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
+import type { TextLoss, TokenizerInfo } from './text';
 import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 /** How the engine picks its backend (lib/engine/backend.ts selectBackend). */
@@ -42,6 +43,8 @@ export interface TokenContext {
   /** The text around the position, with the position's byte at `focus`. */
   text: string;
   focus: number;
+  /** Code points of the focused token's label (1 when absent: one byte). */
+  focusLength?: number;
   weight: number;
 }
 
@@ -79,10 +82,17 @@ export interface EngineApi {
   attention(text: string): Promise<AttentionMaps>;
   /** Logits [B, T, V] (row-major) and the mean next-token loss for equal-length rows of token ids. */
   logits(ids: number[][]): Promise<{ logits: Float32Array; shape: [number, number, number]; loss: number }>;
+  /** Sets the tokenizer: null/'byte' for bytes, or a tokenizer.json (GPT-NeoX-20B's for the published models). */
+  setTokenizer(source: null | 'byte' | { json: string | Uint8Array; name?: string }): Promise<TokenizerInfo>;
+  /** Ids and display pieces of a text under the current tokenizer. */
+  tokenize(text: string): Promise<{ ids: number[]; pieces: string[] }>;
+  /** Per-token loss of a text (for a heatmap over it) with loss, perplexity and bits per byte. */
+  textLoss(text: string, opts?: { window?: number; maxTokens?: number }): Promise<TextLoss>;
   /** Usage of parameter tokens over `windows` held-out windows (top-k with `k`, `contexts` kept per token). */
   usage(opts?: { windows?: number; seqLen?: number; k?: number; contexts?: number }): Promise<UsageStats>;
   saveCheckpoint(opts?: { includeOptimizer?: boolean }): Promise<Uint8Array>;
-  loadCheckpoint(bytes: Uint8Array, filename?: string, opts?: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string }): Promise<ModelInfo>;
+  /** `transfer`: the worker takes the bytes' buffer instead of a copy (the caller's view is emptied). */
+  loadCheckpoint(bytes: Uint8Array, filename?: string, opts?: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string; transfer?: boolean }): Promise<ModelInfo>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** Every model's training history in this engine (config, growth events, metrics), oldest first. */
   runs(): Promise<RunRecord[]>;

@@ -7,7 +7,8 @@ import { selectBackend } from './backend';
 import { buildCorpus, type Corpus } from './data';
 import { Trainer } from './trainer';
 import { computeUsage } from './usage';
-import { decode, encode } from '../data';
+import { byteTokenizer, decode, type TokenIds, type Tokenizer } from '../data';
+import { makeTokenizer, textLoss, tokenizerFitError, tokenizerInfo, type TextLoss, type TokenizerInfo } from './text';
 import { loadAnyCheckpoint, encodeCheckpoint } from '../io';
 import { createModel, modelFromTensors, type LanguageModel } from '../tokenformer/model';
 import { generate as sample } from '../train/sample';
@@ -20,6 +21,9 @@ export interface EngineOptions {
   onFatal?: (message: string) => void;
 }
 
+/** Encoding text with BPE in JS runs at a few MB/s: beyond this, tokenizing the corpus would stall the engine. */
+const MAX_BPE_CORPUS_BYTES = 16 * 1024 * 1024;
+
 export class EngineError extends Error {
   override name = 'EngineError';
 }
@@ -28,6 +32,12 @@ export class Engine implements EngineApi {
   private backendInfo: BackendInfo | null = null;
   private model: LanguageModel | null = null;
   private corpus: Corpus | null = null;
+  /** Text <-> ids for generate, attention, usage and text losses; bytes unless a tokenizer.json was set. */
+  private tokenizer: Tokenizer = byteTokenizer;
+  /** The corpus in the tokenizer's ids (the corpus itself when that is bytes), made on first use. */
+  private tokenCorpus: { train: TokenIds; val: TokenIds; test: TokenIds } | null = null;
+  /** Rows of every parameter when the model arrived (created or loaded): growth appends after these. */
+  private baseRows = new Map<string, number>();
   private trainer: Trainer | null = null;
   private busy = false;
   /** The last generate() queued: generations run one after another (each awaits its read-backs). */
@@ -61,9 +71,11 @@ export class Engine implements EngineApi {
   }
 
   private setModel(model: LanguageModel, step: number, name: string) {
+    if (tokenizerFitError(this.tokenizer, model.config.vocabSize)) this.useTokenizer(byteTokenizer);
     this.trainer?.dispose();
     this.model?.dispose();
     this.model = model;
+    this.baseRows = new Map([...model.params].map(([n, p]) => [n, p.shape[0]]));
     this.trainer = new Trainer(model, step, (e) => this.currentRun?.growth.push(e));
     const c = model.config;
     const n = this.runRecords.filter((r) => r.name === name || r.name.startsWith(`${name} #`)).length;
@@ -103,12 +115,14 @@ export class Engine implements EngineApi {
       flopsPerToken: m.flopsPerToken(m.config.maxSeqLen),
       growth: structuredClone(m.growth),
       step: this.trainer?.step ?? 0,
+      tokenizer: tokenizerInfo(this.tokenizer),
     };
   }
 
   async loadData(spec: DataSpec, onProgress?: (p: Progress) => void): Promise<DataInfo> {
     this.requireIdle('load data');
     this.corpus = await buildCorpus(spec, onProgress);
+    this.tokenCorpus = null;
     const c = this.corpus;
     return {
       name: c.name,
@@ -131,10 +145,25 @@ export class Engine implements EngineApi {
     if (this.nonFinite.length) throw new EngineError(`refusing to train: the loaded weights hold NaN or Inf (${this.nonFinite.slice(0, 3).join('; ')})`);
     this.requireIdle('start training');
     const run = this.currentRun!;
-    return this.trainer!.run(o, corpus, (m) => {
+    return this.trainer!.run(o, this.tokensOf(corpus), (m) => {
       run.metrics.push(m);
       onMetrics(m);
-    });
+    }, o.trainOnly === 'new-tokens' ? this.frozenForNewTokens() : undefined);
+  }
+
+  /** Every parameter frozen except the rows growth appended since the model arrived. */
+  private frozenForNewTokens(): Map<string, number> {
+    const freeze = new Map<string, number>();
+    let grown = 0;
+    for (const [name, p] of this.requireModel().params) {
+      const base = this.baseRows.get(name) ?? 0;
+      const rows = p.shape[0];
+      const tokens = /_param_tokens$/.test(name) && rows > base;
+      if (tokens) grown++;
+      freeze.set(name, tokens ? base : rows);
+    }
+    if (!grown) throw new EngineError("trainOnly: 'new-tokens' needs new parameter tokens: grow the model first");
+    return freeze;
   }
 
   async pause() {
@@ -161,7 +190,8 @@ export class Engine implements EngineApi {
   async evaluate(o: { split?: 'val' | 'test'; batches?: number; batchSize?: number; seqLen?: number } = {}): Promise<EvalResult> {
     const model = this.requireModel();
     const corpus = this.requireCorpus();
-    const data = o.split === 'test' ? corpus.test : corpus.val;
+    const tokens = this.tokensOf(corpus);
+    const data = o.split === 'test' ? tokens.test : tokens.val;
     return evaluateOn(model, data, { batches: o.batches ?? 8, batchSize: o.batchSize ?? 8, seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen) });
   }
 
@@ -179,10 +209,13 @@ export class Engine implements EngineApi {
     this.requireIdle('generate');
     this.busy = true;
     try {
-      const prompt = Array.from(encode(o.prompt));
-      // An empty prompt starts from a newline, the most neutral byte in text corpora.
-      const ids = await sample(model, prompt.length ? prompt : [10], { maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topK: o.topK, seed: o.seed ?? 0 });
-      return { text: decode(Uint8Array.from(ids)), ids };
+      const tok = this.tokenizer;
+      const prompt = tok.encode(o.prompt).slice(-model.config.maxSeqLen);
+      // An empty prompt starts from end-of-text (BPE) or a newline, the most neutral byte in text corpora.
+      const start = prompt.length ? prompt : [tok.eos ?? 10];
+      // Padded embedding rows are no token: never sample them.
+      const ids = await sample(model, start, { maxNewTokens: o.maxNewTokens, temperature: o.temperature ?? 1, topK: o.topK, seed: o.seed ?? 0, vocabLimit: tok.vocabSize });
+      return { text: tok.decode(ids), ids };
     } finally {
       this.busy = false;
     }
@@ -211,15 +244,61 @@ export class Engine implements EngineApi {
 
   async attention(text: string): Promise<AttentionMaps> {
     const model = this.requireModel();
-    const ids = Array.from(encode(text)).slice(0, model.config.maxSeqLen);
+    const ids = this.tokenizer.encode(text).slice(0, model.config.maxSeqLen);
     if (ids.length === 0) throw new EngineError('attention needs a non-empty text');
-    return model.attentionMaps(ids);
+    const maps = await model.attentionMaps(ids);
+    return this.tokenizer.kind === 'byte' ? maps : { ...maps, labels: ids.map((id) => this.tokenizer.piece(id)) };
   }
 
   async usage(o: { windows?: number; seqLen?: number; k?: number; contexts?: number } = {}): Promise<UsageStats> {
     const model = this.requireModel();
     const corpus = this.requireCorpus();
-    return computeUsage(model, corpus.val.length >= 2 ? corpus.val : corpus.train, o);
+    const tokens = this.tokensOf(corpus);
+    const tok = this.tokenizer;
+    return computeUsage(model, tokens.val.length >= 2 ? tokens.val : tokens.train, o, tok.kind === 'byte' ? undefined : (id) => tok.piece(id));
+  }
+
+  /**
+   * Sets the tokenizer: `null` or 'byte' for the byte vocabulary, or a tokenizer.json (e.g. GPT-NeoX-20B's).
+   * Refused when the loaded model has fewer embedding rows than the tokenizer has ids.
+   */
+  async setTokenizer(source: null | 'byte' | { json: string | Uint8Array; name?: string }): Promise<TokenizerInfo> {
+    this.requireIdle('change the tokenizer');
+    const t = makeTokenizer(source);
+    const misfit = this.model && tokenizerFitError(t, this.model.config.vocabSize);
+    if (misfit) throw new EngineError(misfit);
+    this.useTokenizer(t);
+    return tokenizerInfo(t);
+  }
+
+  private useTokenizer(t: Tokenizer) {
+    this.tokenizer = t;
+    this.tokenCorpus = null;
+  }
+
+  /** Ids and display pieces of a text under the current tokenizer. */
+  async tokenize(text: string): Promise<{ ids: number[]; pieces: string[] }> {
+    const ids = this.tokenizer.encode(text);
+    return { ids, pieces: ids.map((id) => this.tokenizer.piece(id)) };
+  }
+
+  /** Per-token loss of a text, with loss, perplexity and bits per byte over it. */
+  async textLoss(text: string, o: { window?: number; maxTokens?: number } = {}): Promise<TextLoss> {
+    // Read-only, like attention(): it may run beside a generation or between training steps.
+    return textLoss(this.requireModel(), this.tokenizer, text, o);
+  }
+
+  /** The corpus as ids of the current tokenizer (bytes pass through; BPE encodes each split once). */
+  private tokensOf(corpus: Corpus): { train: TokenIds; val: TokenIds; test: TokenIds } {
+    const tok = this.tokenizer;
+    if (tok.kind === 'byte') return corpus;
+    if (!this.tokenCorpus) {
+      const bytes = corpus.train.length + corpus.val.length + corpus.test.length;
+      if (bytes > MAX_BPE_CORPUS_BYTES) throw new EngineError(`the data is ${bytes.toLocaleString('en-US')} bytes; BPE training in the lab takes at most ${MAX_BPE_CORPUS_BYTES / 2 ** 20} MiB (cut it, or train on the cluster: export-neox)`);
+      const ids = (b: Uint8Array) => Int32Array.from(tok.encode(decode(b)));
+      this.tokenCorpus = { train: ids(corpus.train), val: ids(corpus.val), test: ids(corpus.test) };
+    }
+    return this.tokenCorpus;
   }
 
   async saveCheckpoint(o: { includeOptimizer?: boolean } = {}): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 // Glue between the model, the optimizer, the data and the checkpoint format (conversions the engine needs).
 import * as tf from '@tensorflow/tfjs-core';
-import { evalBatches } from '../data';
+import { evalBatches, type TokenIds } from '../data';
 import type { OptimizerState } from '../io';
 import type { Layout } from '../io';
 import { growModel } from '../tokenformer/growth';
@@ -27,7 +27,7 @@ export async function optimizerState(opt: AdamW): Promise<OptimizerState> {
 }
 
 /** Mean loss and bits per byte over up to `batches` held-out batches of `data`. */
-export async function evaluateOn(model: LanguageModel, data: Uint8Array, o: { batches: number; batchSize: number; seqLen: number }): Promise<Evaluation> {
+export async function evaluateOn(model: LanguageModel, data: TokenIds, o: { batches: number; batchSize: number; seqLen: number }): Promise<Evaluation> {
   const seqLen = Math.min(o.seqLen, data.length);
   const tensors: tf.Tensor2D[] = [];
   try {

@@ -2,9 +2,10 @@
 import { PRESETS, type ModelConfig, type PresetName } from '../tokenformer/config';
 import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import type { CheckpointStore, StoredCheckpointInfo } from '../io/checkpoint-store';
-import { SYNTHETIC_TASKS, type SyntheticTask } from '../data';
+import { SYNTHETIC_TASKS, loadBpeTokenizer, padVocab, type SyntheticTask } from '../data';
 import type { EngineApi, ModelSpec, Progress, TrainSummary } from './api';
 import { AUTOSAVE, trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from './autosaver';
+import { openPublished, standInConfig, type PublishedFiles } from './published';
 import type { BackendInfo, DataInfo, DataSpec, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 /** Something that says "stop": a cell's invalidation promise or an AbortSignal. */
@@ -148,6 +149,26 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
     /** Samples a continuation of `prompt`. */
     generate: (prompt: string, o: { tokens?: number; temperature?: number; topK?: number; seed?: number } = {}) =>
       api.generate({ prompt, maxNewTokens: o.tokens ?? 100, temperature: o.temperature ?? 0.8, topK: o.topK, seed: o.seed }),
+    /** Sets the tokenizer: a tokenizer.json (File, text or bytes), or null for bytes. */
+    async tokenizer(source: Blob | string | Uint8Array | null) {
+      if (source === null) return api.setTokenizer(null);
+      if (typeof source === 'string' || source instanceof Uint8Array) return api.setTokenizer({ json: source });
+      return api.setTokenizer({ json: new Uint8Array(await source.arrayBuffer()), name: (source as File).name ?? 'tokenizer.json' });
+    },
+    tokenize: (text: string) => api.tokenize(text),
+    /** Per-token loss of `text` (heatmap with viz.tokenLossMap), with loss, perplexity and bits per byte. */
+    textLoss: (text: string, o?: { window?: number; maxTokens?: number }) => api.textLoss(text, o),
+    /** Opens a published TokenFormer: pytorch_model.bin + eval YAML + tokenizer.json (see notebooks/real-tokenformer.md). */
+    openPublished: (files: PublishedFiles) => openPublished(api, files),
+    /** A small model of the published models' shape family, for when their files are not at hand. */
+    async standIn(o: { tokenizer?: { name: string; text: string | Uint8Array }; seed?: number } = {}) {
+      // The stand-in takes the tokenizer's padded vocabulary, as a published model would.
+      const vocab = o.tokenizer ? padVocab(loadBpeTokenizer(o.tokenizer.text, o.tokenizer.name).vocabSize) : 256;
+      await api.setTokenizer(null);
+      const info = await api.createModel({ config: standInConfig(vocab), name: 'stand-in TokenFormer', seed: o.seed ?? 0 });
+      if (o.tokenizer) await api.setTokenizer({ json: o.tokenizer.text, name: o.tokenizer.name });
+      return (await api.modelInfo()) ?? info;
+    },
     /** Token-to-parameter and token-to-token attention for a text, every layer, one pass. */
     attention: (text: string) => api.attention(text),
     usage: (o?: Parameters<EngineApi['usage']>[0]) => api.usage(o),

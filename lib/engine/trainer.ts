@@ -2,8 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import type { TrainSummary } from './api';
-import type { Corpus } from './data';
-import { Batcher } from '../data';
+import { Batcher, type TokenIds } from '../data';
 import type { OptimizerState } from '../io';
 import type { LanguageModel } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
@@ -86,7 +85,7 @@ export class Trainer {
     this.optimizer.restore(state.step, state.m, state.v);
   }
 
-  async run(o: TrainOptions, corpus: Corpus, onMetrics: (m: Metrics) => void): Promise<TrainSummary> {
+  async run(o: TrainOptions, corpus: { train: TokenIds; val: TokenIds }, onMetrics: (m: Metrics) => void, freeze?: ReadonlyMap<string, number>): Promise<TrainSummary> {
     if (!Number.isInteger(o.steps) || o.steps <= 0) throw new Error(`steps must be a positive integer, got ${o.steps}`);
     const cfg = this.model.config;
     const batchSize = o.batchSize ?? 16;
@@ -129,7 +128,7 @@ export class Trainer {
         }
         const lr = learningRate(schedule, this.step - startStep);
         const batch = tf.tensor2d(batcher.next(), [batchSize, seqLen], 'int32'); // [B, T]
-        const loss = trainStep(this.model, this.optimizer, batch, lr, { gradClip: o.gradClip ?? 1 });
+        const loss = trainStep(this.model, this.optimizer, batch, lr, { gradClip: o.gradClip ?? 1, freeze });
         batch.dispose();
         this.step++;
         this.tokensSeen += batchSize * seqLen;

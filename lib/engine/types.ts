@@ -2,6 +2,7 @@
 // Web Worker boundary by structured clone. The same Engine class runs in-process in Node (CLI, tests, bench).
 import type { ModelConfig, NormActivation, PresetName } from '../tokenformer/config';
 import type { CorpusSpec } from '../data';
+import type { TokenizerInfo } from './text';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 /** Fastest first; a backend that cannot start falls to the next one. */
@@ -45,6 +46,8 @@ export interface ModelInfo {
   flopsPerToken: number;
   growth: GrowthState;
   step: number;
+  /** The tokenizer the engine uses with this model (bytes unless a tokenizer.json was set). */
+  tokenizer?: TokenizerInfo;
 }
 
 /** Where training data comes from: synthetic tasks, a text file, or enwik8 (zip or raw). */
@@ -75,6 +78,11 @@ export interface TrainOptions {
   /** Read the loss back from the device every this many steps (no readback in between). */
   logEvery?: number;
   seed?: number;
+  /**
+   * `'new-tokens'`: train only the parameter tokens appended since the model was loaded or created (the paper's
+   * "reuse the old parameters" setting); old tokens, embedding and final norm stay as they are.
+   */
+  trainOnly?: 'all' | 'new-tokens';
   /** Growth events to apply when the step count reaches `step`. */
   growAt?: { step: number; grow: GrowOptions }[];
 }

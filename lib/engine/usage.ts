@@ -1,7 +1,7 @@
 // Parameter-token usage over held-out windows: mean weight, top-k hits ("dead" tokens) and max-activating contexts.
 import type { PattentionKind } from '../tokenformer/types';
 import type { PattentionUsage, TokenContext, UsageStats } from './api';
-import { byteLabel } from '../data';
+import { byteLabel, type TokenIds } from '../data';
 import type { LanguageModel } from '../tokenformer/model';
 
 const KINDS: PattentionKind[] = ['query', 'key', 'value', 'proj', 'ffn'];
@@ -39,7 +39,13 @@ export function topKOfRow(w: Float32Array, r: number, n: number, k: number): num
   return idx;
 }
 
-export async function computeUsage(model: LanguageModel, data: Uint8Array, o: { windows?: number; seqLen?: number; k?: number; contexts?: number } = {}): Promise<UsageStats> {
+export async function computeUsage(
+  model: LanguageModel,
+  data: TokenIds,
+  o: { windows?: number; seqLen?: number; k?: number; contexts?: number } = {},
+  /** Display label of a token id: bytes by default, text pieces for BPE. */
+  label: (id: number) => string = byteLabel,
+): Promise<UsageStats> {
   const seqLen = Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen, data.length);
   const windows = Math.max(1, o.windows ?? 4);
   const k = Math.max(1, o.k ?? 4);
@@ -78,12 +84,15 @@ export async function computeUsage(model: LanguageModel, data: Uint8Array, o: { 
     });
     positions += ids.length;
   }
-  // Byte labels make every byte visible; `focus` is the character index where the position's label starts.
+  // Labels make every byte (or token) visible; `focus` is the code-point index where the position's label starts.
+  const wide = label !== byteLabel;
   const context = (start: number, pos: number): TokenContext => {
-    const from = Math.max(0, start + pos - 32);
-    const to = Math.min(data.length, start + pos + 9);
-    const labels = Array.from(data.subarray(from, to), byteLabel);
-    return { text: labels.join(''), focus: labels.slice(0, start + pos - from).join('').length, weight: 0 };
+    const from = Math.max(0, start + pos - (wide ? 12 : 32));
+    const to = Math.min(data.length, start + pos + (wide ? 4 : 9));
+    const labels = Array.from(data.subarray(from, to), label);
+    const before = labels.slice(0, start + pos - from).join('');
+    if (!wide) return { text: labels.join(''), focus: before.length, weight: 0 };
+    return { text: labels.join(''), focus: Array.from(before).length, focusLength: Array.from(labels[start + pos - from]).length, weight: 0 };
   };
   return {
     positions,

@@ -36,6 +36,8 @@ export type GrowthState = Record<string, PattentionState>;
 export interface AttentionMaps {
   /** The input token ids (rows). */
   ids: number[];
+  /** Display label of each row when the ids are not bytes (BPE pieces such as `␣the`). */
+  labels?: string[];
   layers: {
     /** kind -> normalised weights f(X K^T), [T, n] row-major, n = that Pattention's token count. */
     pattention: Record<PattentionKind, { n: number; weights: Float32Array }>;

@@ -11,6 +11,8 @@ export interface SampleOptions {
   /** Keep only the k most likely tokens (default: all). */
   topK?: number;
   seed?: number;
+  /** Sample only ids below this (a padded vocabulary's extra rows are no token). */
+  vocabLimit?: number;
 }
 
 /** Picks a token from logits with the options' temperature and top-k, using `rng`. */
@@ -54,7 +56,8 @@ export async function generate(model: LanguageModel, promptIds: number[], opts: 
     } finally {
       last.dispose();
     }
-    const next = sampleToken(logits, opts, rng);
+    const limit = opts.vocabLimit;
+    const next = sampleToken(limit && limit > 0 && limit < logits.length ? logits.subarray(0, limit) : logits, opts, rng);
     seq.push(next);
     out.push(next);
   }

@@ -9,6 +9,11 @@ export interface TrainStepOptions {
   gradClip?: number;
   /** Receives the pre-clip gradient norm as a scalar tensor the caller must dispose (no readback here). */
   onGradNorm?: (norm: tf.Scalar) => void;
+  /**
+   * Rows that stay as they are, by parameter name: the first `rows` rows of that tensor (all of it when `rows` is at
+   * least its length). For training only the parameter tokens appended by growth.
+   */
+  freeze?: ReadonlyMap<string, number>;
 }
 
 /**
@@ -16,10 +21,26 @@ export interface TrainStepOptions {
  * still on the device: the caller reads (and disposes) it when it wants, e.g. every N steps.
  */
 export function trainStep(model: LanguageModel, optimizer: AdamW, batchIds: tf.Tensor2D, lr: number, opts: TrainStepOptions = {}): tf.Scalar {
-  const names = [...model.params.keys()];
+  const frozenRows = (n: string) => opts.freeze?.get(n) ?? 0;
+  // Wholly frozen tensors get no gradient at all (less work); partly frozen ones get theirs masked.
+  const names = [...model.params.keys()].filter((n) => frozenRows(n) < model.params.get(n)!.shape[0]);
+  if (!names.length) throw new Error('every parameter is frozen: nothing to train');
   const vars = names.map((n) => model.params.get(n)!);
   const { value, grads } = tf.variableGrads(() => model.loss(batchIds), vars);
   const byName = new Map(names.map((n, i) => [n, grads[vars[i].name]] as [string, tf.Tensor]));
+  const kept = new Map<string, tf.Tensor>();
+  for (const n of names) {
+    const k = frozenRows(n);
+    if (k <= 0) continue;
+    const p = model.params.get(n)!;
+    const rows = p.shape[0];
+    const g = byName.get(n)!;
+    const mask = tf.tidy(() => tf.concat([tf.zeros([k, 1]), tf.ones([rows - k, 1])])); // [n, 1]
+    byName.set(n, tf.mul(g, mask));
+    tf.dispose([g, mask]);
+    // Weight decay moves rows even with a zero gradient: the frozen rows are put back after the update.
+    kept.set(n, tf.slice(p, 0, k)); // [k, d]
+  }
   const clip = opts.gradClip ?? 1;
   let scale: tf.Scalar | undefined;
   if (clip > 0 && Number.isFinite(clip)) {
@@ -30,6 +51,10 @@ export function trainStep(model: LanguageModel, optimizer: AdamW, batchIds: tf.T
     else norm.dispose();
   }
   optimizer.step(byName, lr, scale);
-  tf.dispose([...byName.values(), ...(scale ? [scale] : [])]);
+  for (const [n, old] of kept) {
+    const p = model.params.get(n)!;
+    tf.tidy(() => p.assign(tf.concat([old, tf.slice(p, old.shape[0])]))); // [n, d]
+  }
+  tf.dispose([...byName.values(), ...kept.values(), ...(scale ? [scale] : [])]);
   return value;
 }
