@@ -8,7 +8,7 @@ import { Engine } from '../lib/engine/engine';
 import { isBackendName } from '../lib/engine/backend';
 import type { DataSpec } from '../lib/engine/types';
 import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
-import { writeFileAtomic } from '../lib/io/node-file';
+import { openFileSource, writeFileAtomic } from '../lib/io/node-file';
 import { NORM_ACTIVATIONS, type NormActivation } from '../lib/tokenformer/config';
 import { UsageError } from './args';
 import { progressBar } from './progress';
@@ -34,10 +34,16 @@ export function normOverride(norm: unknown): { norm?: NormActivation } {
   return { norm: norm as NormActivation };
 }
 
-/** Loads a checkpoint file (.safetensors, .bin, .pt) into the engine. */
+/** Loads a checkpoint file (.safetensors, .bin, .pt) into the engine, read from disk one tensor at a time. */
 export async function loadCheckpointFile(engine: Engine, path: string, configSpec?: unknown, norm?: unknown) {
-  const bytes = await readBytes(path);
-  return engine.loadCheckpoint(bytes, basename(path), { referenceConfig: await readConfigFiles(configSpec), overrides: normOverride(norm) });
+  const referenceConfig = await readConfigFiles(configSpec);
+  const overrides = normOverride(norm);
+  const source = await openFileSource(path);
+  try {
+    return await engine.loadCheckpoint(source, basename(path), { referenceConfig, overrides });
+  } finally {
+    await source.close();
+  }
 }
 
 /** Largest tokenizer.json read from disk (the reader checks again; this stops a wrong path early). */

@@ -167,3 +167,33 @@ describe('backend choice', () => {
     expect(info.fallbacks.map((f) => f.backend)).toEqual(['webgl']);
   });
 });
+
+describe('loading from a file', () => {
+  it('streams a .bin from a ByteSource or a Blob into the backend; a damaged one leaves the old model and no tensors', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { readReferenceConfig } = await import('../io');
+    const dir = 'lib/io/testdata/neox-bpe/';
+    const bytes = new Uint8Array(readFileSync(`${dir}pytorch_model.bin`));
+    const referenceConfig = readReferenceConfig(readFileSync(`${dir}tiny_eval.yml`, 'utf8'), 'tiny_eval.yml');
+    const e = new Engine();
+    await e.init({ backend: 'wasm' });
+    await e.loadCheckpoint(bytes, 'pytorch_model.bin', { referenceConfig });
+    const ids = [[1, 5, 9, 2, 7]];
+    const want = await e.logits(ids);
+    let largest = 0;
+    const source = { size: bytes.length, read: async (o: number, n: number) => ((largest = Math.max(largest, n)), bytes.slice(o, o + n)) };
+    await e.loadCheckpoint(source, 'pytorch_model.bin', { referenceConfig });
+    expect(largest).toBeLessThan(bytes.length);
+    expect(await e.logits(ids)).toEqual(want);
+    await e.loadCheckpoint(new Blob([bytes]), 'pytorch_model.bin', { referenceConfig });
+    expect(await e.logits(ids)).toEqual(want);
+
+    const n0 = (await e.memory()).numTensors;
+    const damaged = bytes.slice();
+    damaged[damaged.length - 2000] ^= 1; // inside the flat storage: its CRC fails once tensors are already made
+    await expect(e.loadCheckpoint(damaged, 'pytorch_model.bin', { referenceConfig })).rejects.toThrow(/pytorch_model\.bin: .*CRC-32/);
+    expect((await e.memory()).numTensors).toBe(n0);
+    expect(await e.logits(ids)).toEqual(want);
+    await e.dispose();
+  });
+});

@@ -9,8 +9,8 @@ import { Trainer } from './trainer';
 import { computeUsage } from './usage';
 import { byteTokenizer, decode, type TokenIds, type Tokenizer } from '../data';
 import { makeTokenizer, textLoss, tokenizerFitError, tokenizerInfo, type TextLoss, type TokenizerInfo } from './text';
-import { loadAnyCheckpoint, encodeCheckpoint } from '../io';
-import { createModel, modelFromTensors, type LanguageModel } from '../tokenformer/model';
+import { blobSource, encodeCheckpoint, openAnyCheckpoint, toByteSource, type ByteSource } from '../io';
+import { createModel, modelFromTensorStream, type LanguageModel } from '../tokenformer/model';
 import { generate as sample } from '../train/sample';
 import { evaluateOn, modelLayout } from './glue';
 import type { BackendInfo, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
@@ -317,17 +317,20 @@ export class Engine implements EngineApi {
 
   /**
    * Loads any checkpoint (ours, reference safetensors or PyTorch .bin). `referenceConfig` (GPT-NeoX names) is used
-   * when the file carries no config; `overrides` change the loaded config (e.g. the norm).
+   * when the file carries no config; `overrides` change the loaded config (e.g. the norm). A Blob (a dropped File) or
+   * a ByteSource (a file on disk) is read one tensor at a time, straight into the backend.
    */
-  async loadCheckpoint(bytes: Uint8Array, filename = 'checkpoint.safetensors', o: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string } = {}): Promise<ModelInfo> {
+  async loadCheckpoint(input: Uint8Array | Blob | ByteSource, filename = 'checkpoint.safetensors', o: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string } = {}): Promise<ModelInfo> {
     await this.ensureBackend();
     this.requireIdle('load a checkpoint');
-    const ck = await loadAnyCheckpoint(bytes, filename, { referenceConfig: o.referenceConfig, layout: modelLayout });
+    const source = input instanceof Blob ? blobSource(input) : toByteSource(input);
+    const ck = await openAnyCheckpoint(source, filename, { referenceConfig: o.referenceConfig, layout: modelLayout });
     if (!ck.config) throw new EngineError(`${filename} carries no model config: pass one (a reference config.json or .yml)`);
-    const model = modelFromTensors(validateConfig({ ...ck.config, ...o.overrides }), ck.tensors, ck.growth);
+    let optimizer: Awaited<ReturnType<typeof ck.read>>;
+    const model = await modelFromTensorStream(validateConfig({ ...ck.config, ...o.overrides }), ck.shapes, ck.growth, async (take) => (optimizer = await ck.read(take)));
     this.nonFinite = ck.warnings.filter((w) => /nan|inf|non-finite/i.test(w));
     this.setModel(model, ck.step ?? 0, o.name ?? filename.replace(/\.(safetensors|bin|pt)$/, ''));
-    if (ck.optimizer) this.trainer!.restoreOptimizer(ck.optimizer);
+    if (optimizer) this.trainer!.restoreOptimizer(optimizer);
     const t = ck.training as { tokensSeen?: unknown; flops?: unknown } | undefined;
     if (typeof t?.tokensSeen === 'number' && typeof t.flops === 'number') {
       this.trainer!.tokensSeen = t.tokensSeen;

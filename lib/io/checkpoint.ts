@@ -8,14 +8,16 @@ import { normaliseKeys } from './keys';
 import {
   parseSafetensorsHeader,
   readSafetensors,
-  readSafetensorsFrom,
   readSafetensorsHeader,
+  readTensor,
   safetensorsChunks,
   writeSafetensors,
   type NamedTensor,
   type SafetensorsFile,
   type SafetensorsHeader,
+  type TensorInfo,
 } from './safetensors';
+import type { TensorSink } from './torch-bin';
 import { checkFinite, inferGrowth, validateTensors, type Layout, type TensorShapes } from './validate';
 
 /** Optimizer moments live beside the weights under this prefix, so a reference export can drop them by name. */
@@ -57,6 +59,27 @@ export interface DecodedCheckpoint {
   metadata: Record<string, string>;
   warnings: string[];
   format: 'safetensors' | 'torch-zip' | 'torch-legacy';
+}
+
+/** A checkpoint whose header (or pickle) is read and checked, its tensor data still in the file. */
+export interface CheckpointStream extends Omit<DecodedCheckpoint, 'tensors' | 'optimizer'> {
+  /** Reference names and shapes of the model tensors, in the file's order (checked against the config if any). */
+  shapes: Map<string, { shape: number[] }>;
+  /**
+   * Reads the model tensors one at a time, each byte range of the file once, and hands each to `take` under its
+   * reference name before reading the next; NaN/Inf found go to `warnings`. Resolves to the optimizer moments
+   * when the file holds them. A damaged file can still throw after `take` has seen tensors. Call once.
+   */
+  read(take: TensorSink): Promise<OptimizerState | undefined>;
+}
+
+/** All of a stream's tensors in memory, in the file's order. */
+export async function collectCheckpoint(stream: CheckpointStream): Promise<DecodedCheckpoint> {
+  const got = new Map<string, NamedTensor>();
+  const optimizer = await stream.read((name, t) => void got.set(name, t));
+  const { shapes: _s, read: _r, ...rest } = stream;
+  const tensors = new Map([...stream.shapes.keys()].filter((n) => got.has(n)).map((n) => [n, got.get(n)!]));
+  return { ...rest, tensors, ...(optimizer ? { optimizer } : {}) };
 }
 
 export interface DecodeOptions {
@@ -114,9 +137,41 @@ export function decodeCheckpoint(bytes: Uint8Array, options: DecodeOptions = {})
 
 /** Decodes a checkpoint from a random-access source (a File, a file handle), one tensor at a time. */
 export async function decodeCheckpointFrom(source: ByteSource, options: DecodeOptions = {}): Promise<DecodedCheckpoint> {
+  return collectCheckpoint(await openCheckpointFrom(source, options));
+}
+
+/** Reads and checks a safetensors checkpoint's header; its tensors are read one by one when the stream is read. */
+export async function openCheckpointFrom(source: ByteSource, options: DecodeOptions = {}): Promise<CheckpointStream> {
   const header = await readSafetensorsHeader(source);
   checkHeaderLayout(header, options);
-  return finish(await readSafetensorsFrom(source, { unsupported: 'skip' }, header), options);
+  const warnings: string[] = [];
+  const model = new Map<string, TensorInfo>();
+  const moments: TensorInfo[] = [];
+  for (const t of header.tensors) {
+    if (t.dtype !== 'F32' && t.dtype !== 'F16' && t.dtype !== 'BF16') warnings.push(`tensor "${t.name}" left out: not a float32/float16/bfloat16 tensor`);
+    else if (isOptimizerTensor(t.name)) moments.push(t);
+    else model.set(t.name, t);
+  }
+  const normal = normaliseKeys(model);
+  warnings.push(...normal.warnings);
+  const shapes = new Map([...normal.tensors].map(([n, t]) => [n, { shape: [...t.shape] }]));
+  const meta = decodeMeta(header.metadata, shapes);
+  const { config, growth } = settle(shapes, meta.config, meta.growth, options, warnings);
+  let used = false;
+  const read = async (take: TensorSink): Promise<OptimizerState | undefined> => {
+    if (used) throw new Error('a checkpoint stream is read once');
+    used = true;
+    for (const [name, info] of normal.tensors) {
+      const t = await readTensor(source, header, info.name);
+      warnings.push(...checkFinite(new Map([[name, t]])));
+      await take(name, t);
+    }
+    if (!moments.length) return undefined;
+    const m = new Map<string, NamedTensor>();
+    for (const t of moments) m.set(t.name, await readTensor(source, header, t.name));
+    return readMoments(m, shapes, meta.optimizerStep ?? meta.step ?? 0);
+  };
+  return { format: 'safetensors', config, growth, step: meta.step, training: meta.training, metadata: meta.extra, warnings, shapes, read };
 }
 
 /**
@@ -179,18 +234,30 @@ export function assemble(
   warnings: string[],
   format: DecodedCheckpoint['format'],
 ): DecodedCheckpoint {
-  const config = fileConfig ?? (typeof options.config === 'function' ? options.config(tensors) : options.config);
-  let growth = fileGrowth;
-  if (!config) warnings.push('the file carries no model config: pass one (e.g. from the reference config file) to use it');
-  else {
-    growth ??= inferGrowth(tensors, config);
-    if (options.validate !== false) warnings.push(...validateTensors(tensors, config, growth, options.layout));
-  }
+  const { config, growth } = settle(tensors, fileConfig, fileGrowth, options, warnings);
   warnings.push(...checkFinite(tensors));
   return { tensors, config, growth, warnings, metadata: {}, format };
 }
 
-function readMoments(moments: Map<string, NamedTensor>, model: Map<string, NamedTensor>, step: number): OptimizerState {
+/** `assemble` before any tensor data is read: config, growth and the layout check, from names and shapes. */
+export function settle(
+  shapes: TensorShapes,
+  fileConfig: ModelConfig | undefined,
+  fileGrowth: GrowthState | undefined,
+  options: DecodeOptions,
+  warnings: string[],
+): { config?: ModelConfig; growth?: GrowthState } {
+  const config = fileConfig ?? (typeof options.config === 'function' ? options.config(shapes) : options.config);
+  let growth = fileGrowth;
+  if (!config) warnings.push('the file carries no model config: pass one (e.g. from the reference config file) to use it');
+  else {
+    growth ??= inferGrowth(shapes, config);
+    if (options.validate !== false) warnings.push(...validateTensors(shapes, config, growth, options.layout));
+  }
+  return { config, growth };
+}
+
+function readMoments(moments: Map<string, NamedTensor>, model: TensorShapes, step: number): OptimizerState {
   const m = new Map<string, Float32Array>();
   const v = new Map<string, Float32Array>();
   for (const [name, t] of moments) {
@@ -198,7 +265,7 @@ function readMoments(moments: Map<string, NamedTensor>, model: Map<string, Named
     if (!target) throw new FormatError('bad-metadata', `unknown optimizer tensor "${name}"`);
     const p = model.get(param);
     if (!p) throw new FormatError('missing-tensor', `optimizer tensor "${name}" has no model tensor "${param}"`);
-    if (p.data.length !== t.data.length) throw new FormatError('shape-mismatch', `optimizer tensor "${name}" has shape [${t.shape}], the parameter [${p.shape}]`);
+    if (p.shape.reduce((a, b) => a * b, 1) !== t.data.length) throw new FormatError('shape-mismatch', `optimizer tensor "${name}" has shape [${t.shape}], the parameter [${p.shape}]`);
     target.set(param, t.data);
   }
   return { step, m, v };

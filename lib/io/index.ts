@@ -18,22 +18,25 @@ export {
   type SafetensorsHeader,
   type TensorInfo,
 } from './safetensors';
-export { readTorchBin, type TorchFile, type TorchReadOptions } from './torch-bin';
+export { openTorchBin, readTorchBin, type TensorSink, type TorchFile, type TorchReadOptions, type TorchStream } from './torch-bin';
 export { mergeReferenceConfigs, modelConfigFromReference, readModelConfig, readReferenceConfig } from './config-reader';
 export { mergePipelineLayers, normaliseKey, normaliseKeys, pipelineLayerFile, pipelineLayerIndex, toPipelineLayers } from './keys';
 export { checkFinite, EMBEDDING_NAME, expectedShapes, finalNormIndex, inferGrowth, pattentionPrefix, pattentions, validateTensors, type Layout } from './validate';
 export {
+  collectCheckpoint,
   decodeCheckpoint,
   decodeCheckpointFrom,
   encodeCheckpoint,
   encodeCheckpointChunks,
   isOptimizerTensor,
   OPTIMIZER_PREFIX,
+  openCheckpointFrom,
   stripForReference,
   type CheckpointInput,
+  type CheckpointStream,
   type DecodedCheckpoint,
   type DecodeOptions,
   type OptimizerState,
 } from './checkpoint';
 export { CHECKPOINT_FORMAT } from './checkpoint-metadata';
-export { loadAnyCheckpoint, sniffCheckpoint, type CheckpointKind, type LoadOptions } from './load-any';
+export { loadAnyCheckpoint, openAnyCheckpoint, sniffCheckpoint, type CheckpointKind, type LoadOptions } from './load-any';

@@ -1,10 +1,11 @@
 // Opens any checkpoint the lab understands (ours, reference safetensors, torch.save zip or legacy) by magic bytes.
 import { modelConfigFromReference } from './config-reader';
 import { readExact, toByteSource, type ByteSource } from './byte-source';
-import { assemble, checkLayout, decodeCheckpointFrom, type DecodedCheckpoint, type DecodeOptions } from './checkpoint';
+import { collectCheckpoint, openCheckpointFrom, settle, type CheckpointStream, type DecodedCheckpoint, type DecodeOptions } from './checkpoint';
 import { FormatError } from './errors';
 import { normaliseKeys } from './keys';
-import { readTorchBin, type TorchReadOptions } from './torch-bin';
+import { openTorchBin, type TensorSink, type TorchReadOptions } from './torch-bin';
+import { checkFinite } from './validate';
 
 export type CheckpointKind = 'safetensors' | 'torch-zip' | 'torch-legacy';
 
@@ -47,22 +48,52 @@ export interface LoadOptions extends DecodeOptions, TorchReadOptions {
  * FormatError whose message starts with the filename.
  */
 export async function loadAnyCheckpoint(input: Uint8Array | ByteSource, filename: string, options: LoadOptions = {}): Promise<DecodedCheckpoint> {
+  return collectCheckpoint(await openAnyCheckpoint(input, filename, options));
+}
+
+/**
+ * `loadAnyCheckpoint` in two steps, so that weights can go from the file to their destination one tensor at a
+ * time: the header or pickle is read, and names, shapes and config checked, before any tensor data is read;
+ * `read` then reads each tensor's bytes once. Failures name the file, as above.
+ */
+export async function openAnyCheckpoint(input: Uint8Array | ByteSource, filename: string, options: LoadOptions = {}): Promise<CheckpointStream> {
   const source = toByteSource(input);
   const ref = options.referenceConfig;
   const decode: DecodeOptions = { ...options, config: options.config ?? (ref ? (tensors) => modelConfigFromReference(ref, tensors) : undefined) };
-  try {
+  const stream = await named(filename, async () => {
     const head = await readExact(source, 0, Math.min(16, source.size), 'file header');
     const kind = sniffCheckpoint(head);
-    if (kind === 'safetensors') return await decodeCheckpointFrom(source, decode);
-    if (kind === 'torch-zip' || kind === 'torch-legacy') {
-      // Names and shapes are checked once the pickle is parsed, before any storage is read.
-      const checkNames = (shapes: Parameters<NonNullable<TorchReadOptions['checkNames']>>[0]) =>
-        checkLayout(normaliseKeys(shapes, filename).tensors, undefined, undefined, decode);
-      const bin = await readTorchBin(source, { ...options, checkNames });
-      const normal = normaliseKeys(bin.tensors, filename);
-      return assemble(normal.tensors, undefined, undefined, decode, [...bin.warnings, ...normal.warnings], kind);
-    }
+    if (kind === 'safetensors') return openCheckpointFrom(source, decode);
+    if (kind === 'torch-zip' || kind === 'torch-legacy') return openTorch(source, filename, kind, options, decode);
     throw new FormatError('unknown-format', unknownFormat(head, source.size));
+  });
+  const read = stream.read;
+  return { ...stream, read: (take) => named(filename, () => read(take)) };
+}
+
+/** A torch.save file as a stream: names normalised and the layout checked once the pickle is parsed. */
+async function openTorch(source: ByteSource, filename: string, kind: CheckpointKind, options: LoadOptions, decode: DecodeOptions): Promise<CheckpointStream> {
+  const bin = await openTorchBin(source, options);
+  const normal = normaliseKeys(new Map([...bin.shapes].map(([name, t]) => [name, { shape: t.shape, from: name }])), filename);
+  const warnings = [...bin.warnings, ...normal.warnings];
+  const { config, growth } = settle(normal.tensors, undefined, undefined, decode, warnings);
+  // Tensors dropped by the normalisation (tied copies of the embedding) are never read.
+  const refOf = new Map([...normal.tensors].map(([ref, t]) => [t.from, ref]));
+  const read = async (take: TensorSink) => {
+    await bin.read(async (name, t) => {
+      const ref = refOf.get(name)!;
+      warnings.push(...checkFinite(new Map([[ref, t]])));
+      await take(ref, t);
+    }, (name) => refOf.has(name));
+    return undefined;
+  };
+  return { format: kind as 'torch-zip' | 'torch-legacy', config, growth, metadata: {}, warnings, shapes: new Map([...normal.tensors].map(([ref, t]) => [ref, { shape: t.shape }])), read };
+}
+
+/** Runs `f`, prefixing its FormatErrors with the filename. */
+async function named<T>(filename: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
   } catch (e) {
     if (e instanceof FormatError) throw new FormatError(e.code, `${filename}: ${e.message}`);
     // An engine limit the readers' own limits missed (allocation, call stack) still names the file.

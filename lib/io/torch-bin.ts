@@ -4,9 +4,9 @@ import { describe, FormatError } from './errors';
 import { PyTuple, typeName, unpickle } from './pickle';
 import type { NamedTensor } from './safetensors';
 import { findTorchGlobal, isStorageType, isTensorRef, TORCH_WIDTH, type GlobalOptions, type StorageRef, type TensorRef } from './torch-globals';
-import { isFloatDType, materialise, tensorNumel } from './torch-tensor';
+import { isFloatDType, materialise, tensorNumel, tensorSpan } from './torch-tensor';
 import type { TensorShapes } from './validate';
-import { readZipDirectory, readZipEntry, ZipError, type EntryReadOptions, type ZipEntry } from '../zip';
+import { readStoredRanges, readZipDirectory, readZipEntry, ZipError, type EntryReadOptions, type ZipEntry } from '../zip';
 
 export interface TorchFile {
   /** Float tensors, made contiguous and widened to float32, under the names the file uses. */
@@ -14,6 +14,26 @@ export interface TorchFile {
   /** Things left out (non-float buffers, non-tensor values), for the user to see. */
   warnings: string[];
 }
+
+/** Hands one tensor on (e.g. into a backend) before the next is read. */
+export type TensorSink = (name: string, tensor: NamedTensor) => void | Promise<void>;
+
+/** A parsed torch.save file whose tensor data is not read yet. */
+export interface TorchStream {
+  /** Names and shapes of the float tensors, in the file's order (checked by `checkNames` already). */
+  shapes: Map<string, { shape: number[] }>;
+  warnings: string[];
+  /**
+   * Reads the tensors `wanted` (default all), storage by storage: each tensor's bytes are read once and handed to
+   * `take` before the next are read, so the file is never held whole. Bytes of a storage between its tensors are
+   * read only for the zip CRC, which is checked after the storage's last tensor: a CRC error can come after
+   * `take` has seen that storage's tensors. Call once.
+   */
+  read(take: TensorSink, wanted?: (name: string) => boolean): Promise<void>;
+}
+
+/** Reads byte ranges of one storage (sorted, disjoint, inside it), handing each to `take` in turn. */
+type StorageReader = (st: StorageRef, ranges: [number, number][], take: (index: number, bytes: Uint8Array) => Promise<void>) => Promise<void>;
 
 export interface TorchReadOptions extends GlobalOptions {
   /** Check zip CRCs of storages too (data.pkl is always checked). Default true. */
@@ -38,14 +58,23 @@ const CONTAINER_KEYS = ['state_dict', 'model_state_dict', 'module', 'model'];
 
 /** Reads a torch.save file (zip or legacy), given as bytes or a random-access source. */
 export async function readTorchBin(input: Uint8Array | ByteSource, options: TorchReadOptions = {}): Promise<TorchFile> {
+  const stream = await openTorchBin(input, options);
+  const got = new Map<string, NamedTensor>();
+  await stream.read((name, t) => void got.set(name, t));
+  // Keep the file's own order, which readers of state dicts expect.
+  return { tensors: new Map([...stream.shapes.keys()].filter((n) => got.has(n)).map((n) => [n, got.get(n)!])), warnings: stream.warnings };
+}
+
+/** Parses a torch.save file's pickle and checks its tensors, leaving their data in the file until `read`. */
+export async function openTorchBin(input: Uint8Array | ByteSource, options: TorchReadOptions = {}): Promise<TorchStream> {
   const source = toByteSource(input);
   const head = await readExact(source, 0, Math.min(4, source.size), 'file magic');
-  if (head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return readZipForm(source, options);
-  if (head[0] === 0x80) return readLegacyForm(source, options);
+  if (head.length === 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04) return openZipForm(source, options);
+  if (head[0] === 0x80) return openLegacyForm(source, options);
   throw new FormatError('unknown-format', 'not a PyTorch file: neither a zip archive nor a pickle');
 }
 
-async function readZipForm(source: ByteSource, options: TorchReadOptions): Promise<TorchFile> {
+async function openZipForm(source: ByteSource, options: TorchReadOptions): Promise<TorchStream> {
   const entries = await zipCall(() => readZipDirectory(source));
   const read = (e: ZipEntry, opts: EntryReadOptions) => zipCall(() => readZipEntry(source, e, opts));
   const pkls = [...entries.keys()].filter((n) => /^[^/]+\/data\.pkl$/.test(n));
@@ -71,16 +100,21 @@ async function readZipForm(source: ByteSource, options: TorchReadOptions): Promi
     if (!e) throw new FormatError('missing-tensor', `zip has no storage entry ${prefix}data/${key}`);
     return e;
   };
-  const tensors = await materialiseAll(refs, warnings, source.size, async (st) => {
+  const readRanges: StorageReader = async (st, ranges, take) => {
     const nbytes = st.numel * TORCH_WIDTH[st.dtype];
+    const entry = entryOf(st.key);
     // The pickle says how big the storage is: an entry that declares or inflates to more is refused unread.
-    const bytes = await read(entryOf(st.key), { verifyCrc: options.verifyCrc, limit: nbytes });
-    if (bytes.length < nbytes) {
-      throw new FormatError('truncated', `storage ${st.key} has ${bytes.length} bytes but the pickle says ${st.numel} ${st.dtype} elements`);
+    const short = () => new FormatError('truncated', `storage ${st.key} has ${entry.size} bytes but the pickle says ${st.numel} ${st.dtype} elements`);
+    if (entry.method === 0 && entry.size !== null) {
+      // torch.save stores storages uncompressed: each tensor is one range of the file, read when it is wanted.
+      if (entry.size < nbytes) throw short();
+      return zipCall(() => readStoredRanges(source, entry, ranges, take, { verifyCrc: options.verifyCrc, limit: nbytes }));
     }
-    return bytes;
-  });
-  return { tensors, warnings };
+    const bytes = await read(entry, { verifyCrc: options.verifyCrc, limit: nbytes });
+    if (bytes.length < nbytes) throw new FormatError('truncated', `storage ${st.key} has ${bytes.length} bytes but the pickle says ${st.numel} ${st.dtype} elements`);
+    for (let i = 0; i < ranges.length; i++) await take(i, bytes.subarray(ranges[i][0], ranges[i][1]));
+  };
+  return streamOf(refs, warnings, source.size, (st) => st.numel * TORCH_WIDTH[st.dtype], readRanges);
 }
 
 /** The zip reader's errors as FormatErrors (same codes; 'too-large' for bombs and limits). */
@@ -93,7 +127,7 @@ async function zipCall<T>(f: () => Promise<T>): Promise<T> {
   }
 }
 
-async function readLegacyForm(source: ByteSource, options: TorchReadOptions): Promise<TorchFile> {
+async function openLegacyForm(source: ByteSource, options: TorchReadOptions): Promise<TorchStream> {
   // The pickles come first and their length is unknown: parse a growing prefix until they fit.
   let chunk = Math.min(source.size, 1 << 20);
   for (;;) {
@@ -107,7 +141,7 @@ async function readLegacyForm(source: ByteSource, options: TorchReadOptions): Pr
   }
 }
 
-async function parseLegacy(source: ByteSource, bytes: Uint8Array, options: TorchReadOptions): Promise<TorchFile> {
+async function parseLegacy(source: ByteSource, bytes: Uint8Array, options: TorchReadOptions): Promise<TorchStream> {
   const plain = {
     findGlobal: (m: string, n: string) => {
       throw new FormatError('unsafe-pickle', `refusing to load global ${m}.${n} in a legacy checkpoint preamble`);
@@ -154,12 +188,15 @@ async function parseLegacy(source: ByteSource, bytes: Uint8Array, options: Torch
   }
   const { refs, warnings } = collectTensors(main.value, options.entry);
   options.checkNames?.(floatShapes(refs));
-  const tensors = await materialiseAll(refs, warnings, source.size, async (st) => {
+  const rangeOf = (st: StorageRef): [number, number] => {
     const r = ranges.get(st.key);
     if (!r) throw new FormatError('missing-tensor', `legacy storage ${st.key} is missing from the key list`);
-    return readExact(source, r[0], r[1], `legacy storage ${st.key}`);
+    return r;
+  };
+  return streamOf(refs, warnings, source.size, (st) => rangeOf(st)[1], async (st, parts, take) => {
+    const [at0] = rangeOf(st);
+    for (let i = 0; i < parts.length; i++) await take(i, await readExact(source, at0 + parts[i][0], parts[i][1] - parts[i][0], `legacy storage ${st.key}`));
   });
-  return { tensors, warnings };
 }
 
 function pidItems(pid: unknown, n: number): unknown[] {
@@ -213,13 +250,17 @@ function collectTensors(top: unknown, entry?: string): { refs: Map<string, Tenso
 
 const floatShapes = (refs: Map<string, TensorRef>): TensorShapes => new Map([...refs].filter(([, t]) => isFloatDType(t.dtype)));
 
-/** Reads each storage once, makes every tensor on it contiguous, and keeps total output within budget. */
-async function materialiseAll(
+/**
+ * Checks the tensors against the output budget, then reads them storage by storage: tensors whose byte spans
+ * overlap (tied views) are read as one range, every other tensor as its own, so each byte is read at most once.
+ */
+function streamOf(
   refs: Map<string, TensorRef>,
   warnings: string[],
   fileSize: number,
-  readStorage: (st: StorageRef) => Promise<Uint8Array>,
-): Promise<Map<string, NamedTensor>> {
+  storageSize: (st: StorageRef) => number,
+  readRanges: StorageReader,
+): TorchStream {
   const budget = OUTPUT_BUDGET_FACTOR * fileSize + (1 << 16);
   let total = 0;
   const byStorage = new Map<string, [string, TensorRef][]>();
@@ -234,18 +275,36 @@ async function materialiseAll(
     list.push([name, t]);
     byStorage.set(t.storage.key, list);
   }
-  // Storages are read whole, and a small view can name a huge one: their bytes count against the budget too.
+  // A small view can name a huge storage, and a compressed storage is read whole: storages count against the budget.
   let storageBytes = 0;
   for (const list of byStorage.values()) {
     const st = list[0][1].storage;
     storageBytes += st.numel * TORCH_WIDTH[st.dtype];
     if (storageBytes > budget) throw new FormatError('too-large', `storages would need more than ${budget} bytes, over ${OUTPUT_BUDGET_FACTOR}x the ${fileSize}-byte file`);
   }
-  const out = new Map<string, NamedTensor>();
-  for (const list of byStorage.values()) {
-    const bytes = await readStorage(list[0][1].storage);
-    for (const [name, t] of list) out.set(name, materialise(name, t, bytes));
-  }
-  // Keep the file's own order, which readers of state dicts expect.
-  return new Map([...refs.keys()].filter((n) => out.has(n)).map((n) => [n, out.get(n)!]));
+  let used = false;
+  const read = async (take: TensorSink, wanted: (name: string) => boolean = () => true) => {
+    if (used) throw new Error('a torch stream is read once');
+    used = true;
+    for (const all of byStorage.values()) {
+      const list = all.filter(([name]) => wanted(name));
+      if (!list.length) continue;
+      const st = list[0][1].storage;
+      const size = storageSize(st);
+      const groups: { begin: number; end: number; members: [string, TensorRef][] }[] = [];
+      const spans = list.map(([name, t]) => ({ name, t, ...tensorSpan(name, t, size) })).sort((a, b) => a.begin - b.begin);
+      for (const s of spans) {
+        if (s.end === s.begin) await take(s.name, materialise(s.name, s.t, new Uint8Array(0)));
+        else if (groups.length && s.begin < groups[groups.length - 1].end) {
+          const g = groups[groups.length - 1];
+          g.end = Math.max(g.end, s.end);
+          g.members.push([s.name, s.t]);
+        } else groups.push({ begin: s.begin, end: s.end, members: [[s.name, s.t]] });
+      }
+      await readRanges(st, groups.map((g) => [g.begin, g.end]), async (i, bytes) => {
+        for (const [name, t] of groups[i].members) await take(name, materialise(name, t, bytes, groups[i].begin));
+      });
+    }
+  };
+  return { shapes: new Map([...floatShapes(refs)].map(([n, t]) => [n, { shape: [...t.shape] }])), warnings, read };
 }

@@ -15,35 +15,49 @@ export function tensorNumel(name: string, t: TensorRef): number {
 }
 
 /**
- * `storage` holds the bytes of the tensor's whole storage (root storage for legacy views). Checks that every
- * element the view can touch lies inside it, then copies it out row-major.
+ * The bytes `[begin, end)` of its storage (the root storage for legacy views) that a tensor's view can touch,
+ * checked to lie inside the storage's `storageBytes`; an empty tensor touches none.
  */
-export function materialise(name: string, t: TensorRef, storage: Uint8Array): NamedTensor {
+export function tensorSpan(name: string, t: TensorRef, storageBytes: number): { begin: number; end: number } {
   if (!isFloatDType(t.dtype)) throw new FormatError('unknown-dtype', `tensor "${name}" has dtype ${t.dtype}; only float32, float16 and bfloat16 are read`);
   const width = TORCH_WIDTH[t.dtype];
-  const numel = tensorNumel(name, t);
-  const shape = [...t.shape];
-  if (numel === 0) return { shape, data: new Float32Array(0) };
+  if (tensorNumel(name, t) === 0) return { begin: 0, end: 0 };
   const start = t.storage.elementOffset * (TORCH_WIDTH[t.storage.dtype] / width) + t.offset;
   let last = start;
-  for (let i = 0; i < shape.length; i++) last += (shape[i] - 1) * t.stride[i];
-  const available = Math.floor(storage.length / width);
-  if (!Number.isSafeInteger(last) || last >= available) {
-    throw new FormatError('bad-offsets', `tensor "${name}" (offset ${t.offset}, size ${describe(shape)}, stride ${describe(t.stride)}) reaches element ${last} of a ${available}-element storage`);
+  for (let i = 0; i < t.shape.length; i++) last += (t.shape[i] - 1) * t.stride[i];
+  const available = Math.floor(storageBytes / width);
+  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(last) || last >= available) {
+    throw new FormatError('bad-offsets', `tensor "${name}" (offset ${t.offset}, size ${describe(t.shape)}, stride ${describe(t.stride)}) reaches element ${last} of a ${available}-element storage`);
   }
+  return { begin: start * width, end: (last + 1) * width };
+}
+
+/**
+ * `storage` holds the storage's bytes from byte `base` on (all of it by default). Checks that every element the
+ * view can touch lies inside them, then copies the tensor out row-major.
+ */
+export function materialise(name: string, t: TensorRef, storage: Uint8Array, base = 0): NamedTensor {
+  const { begin, end } = tensorSpan(name, t, base + storage.length);
+  const shape = [...t.shape];
+  const numel = tensorNumel(name, t);
+  if (numel === 0) return { shape, data: new Float32Array(0) };
+  if (begin < base) throw new FormatError('bad-offsets', `tensor "${name}" starts at byte ${begin} of its storage, before the ${base} read`);
+  const dtype = t.dtype as FloatDType;
+  const width = TORCH_WIDTH[dtype];
+  const span = storage.subarray(begin - base, end - base);
   // Row-major strides (dims of size 1 may carry any stride) mean one straight slice.
   let contiguous = true;
   for (let i = shape.length - 1, expect = 1; i >= 0; i--) {
     if (shape[i] !== 1 && t.stride[i] !== expect) contiguous = false;
     expect *= shape[i];
   }
-  if (contiguous) return { shape, data: decodeFloats(storage.subarray(start * width, (start + numel) * width), t.dtype, numel) };
-  const span = decodeFloats(storage.subarray(start * width, (last + 1) * width), t.dtype, last + 1 - start);
+  if (contiguous) return { shape, data: decodeFloats(span.subarray(0, numel * width), dtype, numel) };
+  const values = decodeFloats(span, dtype, span.length / width);
   const data = new Float32Array(numel);
   const idx = new Array<number>(shape.length).fill(0);
   let src = 0;
   for (let o = 0; o < numel; o++) {
-    data[o] = span[src];
+    data[o] = values[src];
     // Odometer over the multi-index; `src` follows it by the strides.
     for (let d = shape.length - 1; d >= 0; d--) {
       if (++idx[d] < shape[d]) {

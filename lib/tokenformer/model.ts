@@ -38,6 +38,15 @@ export interface LanguageModel {
   dispose(): void;
 }
 
+/** A trainable variable holding `t` (the backend's copy: the caller may drop `t.data` after). */
+function toVariable(t: NamedTensor): tf.Variable {
+  const value = tf.tensor(t.data, t.shape, 'float32');
+  const v = tf.variable(value, true);
+  // The variable holds its own reference to the data; without this the buffer outlived the variable's dispose.
+  value.dispose();
+  return v;
+}
+
 class Model implements LanguageModel {
   readonly params = new Map<string, tf.Variable>();
   private disposed = false;
@@ -47,7 +56,7 @@ class Model implements LanguageModel {
     public growth: GrowthState,
     values: Map<string, NamedTensor>,
   ) {
-    for (const [name, t] of values) this.params.set(name, tf.variable(tf.tensor(t.data, t.shape, 'float32'), true));
+    for (const [name, t] of values) this.params.set(name, toVariable(t));
   }
 
   private param = (name: string): tf.Tensor => {
@@ -177,6 +186,54 @@ export function createModel(config: ModelConfig, opts: { seed?: number } = {}): 
 export function modelFromTensors(config: ModelConfig, tensors: Map<string, NamedTensor>, growth?: GrowthState): LanguageModel {
   const c = validateConfig(config);
   const g = growth ? structuredClone(growth) : growthFromShapes(c, tensors);
+  const specs = checkShapes(c, tensors, g);
+  for (const spec of specs) {
+    const t = tensors.get(spec.name)!;
+    if (t.data.length !== spec.shape.reduce((a, b) => a * b, 1)) throw new Error(`tensor "${spec.name}" has ${t.data.length} values for shape [${t.shape}]`);
+  }
+  return new Model(c, g, new Map(specs.map((s) => [s.name, tensors.get(s.name)!])));
+}
+
+/**
+ * `modelFromTensors` for weights that arrive one at a time (a checkpoint read from disk): names and shapes are
+ * checked first, then `read` hands over each tensor, which becomes a variable at once, so its float32 copy can
+ * go before the next is read. If anything fails, the variables made so far are disposed.
+ */
+export async function modelFromTensorStream(
+  config: ModelConfig,
+  shapes: ReadonlyMap<string, { readonly shape: readonly number[] }>,
+  growth: GrowthState | undefined,
+  read: (take: (name: string, t: NamedTensor) => void) => Promise<unknown>,
+): Promise<LanguageModel> {
+  const c = validateConfig(config);
+  const g = growth ? structuredClone(growth) : growthFromShapes(c, shapes);
+  const specs = new Map(checkShapes(c, shapes, g).map((s) => [s.name, s]));
+  const model = new Model(c, g, new Map());
+  try {
+    await read((name, t) => {
+      const spec = specs.get(name);
+      if (!spec) throw new Error(`unexpected tensor "${name}" for a ${c.arch} with ${c.numLayers} layers`);
+      if (model.params.has(name)) throw new Error(`tensor "${name}" given twice`);
+      if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i]) || t.data.length !== spec.shape.reduce((a, b) => a * b, 1)) {
+        throw new Error(`tensor "${name}" has shape [${t.shape}] and ${t.data.length} values, expected [${spec.shape}]`);
+      }
+      model.params.set(name, toVariable(t));
+    });
+    const missing = [...specs.keys()].find((n) => !model.params.has(n));
+    if (missing) throw new Error(`missing tensor "${missing}"`);
+    // The parameter order of a model built in one go, whatever order the file had.
+    const vars = new Map(model.params);
+    model.params.clear();
+    for (const name of specs.keys()) model.params.set(name, vars.get(name)!);
+    return model;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
+}
+
+/** Checks names and shapes against the config; returns the parameter specs in model order. */
+function checkShapes(c: ModelConfig, tensors: ReadonlyMap<string, { readonly shape: readonly number[] }>, g: GrowthState) {
   const specs = paramSpecs(c, g);
   const expected = new Set(specs.map((s) => s.name));
   for (const name of tensors.keys()) if (!expected.has(name)) throw new Error(`unexpected tensor "${name}" for a ${c.arch} with ${c.numLayers} layers`);
@@ -186,13 +243,12 @@ export function modelFromTensors(config: ModelConfig, tensors: Map<string, Named
     if (t.shape.length !== spec.shape.length || t.shape.some((d, i) => d !== spec.shape[i])) {
       throw new Error(`tensor "${spec.name}" has shape [${t.shape}], expected [${spec.shape}]`);
     }
-    if (t.data.length !== spec.shape.reduce((a, b) => a * b, 1)) throw new Error(`tensor "${spec.name}" has ${t.data.length} values for shape [${t.shape}]`);
   }
   assertGrowthState(c, g);
-  return new Model(c, g, new Map(specs.map((s) => [s.name, tensors.get(s.name)!])));
+  return specs;
 }
 
-function growthFromShapes(c: ModelConfig, tensors: Map<string, NamedTensor>): GrowthState {
+function growthFromShapes(c: ModelConfig, tensors: ReadonlyMap<string, { readonly shape: readonly number[] }>): GrowthState {
   if (c.arch !== 'tokenformer') return {};
   const g = initialGrowth(c);
   for (const s of pattentionSlots(c)) {

@@ -171,3 +171,51 @@ export async function readZipEntry(input: Uint8Array | ZipSource, entry: ZipEntr
   }
   return out;
 }
+
+/**
+ * Reads chosen byte ranges of a stored (uncompressed) entry straight from the source, in order, each once, so a
+ * large entry (a flat weight storage) is never held whole. `ranges` are sorted, disjoint `[begin, end)` offsets
+ * inside the entry; `take` gets each range's bytes before the next is read. With `verifyCrc` (default true) the
+ * bytes between ranges are read in READ_BYTES pieces only for the CRC, which is checked after the last range:
+ * callers must undo what `take` did when this throws.
+ */
+export async function readStoredRanges(
+  input: Uint8Array | ZipSource,
+  entry: ZipEntry,
+  ranges: readonly (readonly [number, number])[],
+  take: (index: number, bytes: Uint8Array) => void | Promise<void>,
+  opts: { limit?: number; verifyCrc?: boolean } = {},
+): Promise<void> {
+  const source = toZipSource(input);
+  checkDeclared(entry, opts.limit ?? Infinity, MAX_RATIO);
+  if (entry.method !== 0 || entry.size === null) throw new ZipError('unsupported', `zip entry "${entry.name}" is not stored uncompressed with a known size`);
+  const size = entry.size;
+  const start = await entryDataOffset(source, entry);
+  if (start + size > source.size) {
+    throw new ZipError('truncated', `zip entry "${entry.name}" is cut off: the file ends after ${Math.max(0, source.size - start)} of ${size} bytes (truncated download?)`);
+  }
+  const verify = opts.verifyCrc !== false;
+  let crc = 0;
+  let at = 0;
+  const skipTo = async (to: number) => {
+    while (verify && at < to) {
+      const n = Math.min(to - at, READ_BYTES);
+      crc = crc32(await readRange(source, start + at, n, `zip entry "${entry.name}"`), crc);
+      at += n;
+    }
+    at = to;
+  };
+  for (let i = 0; i < ranges.length; i++) {
+    const [begin, end] = ranges[i];
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end) || begin < at || end < begin || end > size) {
+      throw new RangeError(`readStoredRanges: range [${begin}, ${end}) of zip entry "${entry.name}" is out of order or outside its ${size} bytes`);
+    }
+    await skipTo(begin);
+    const bytes = await readRange(source, start + begin, end - begin, `zip entry "${entry.name}"`);
+    if (verify) crc = crc32(bytes, crc);
+    at = end;
+    await take(i, bytes);
+  }
+  await skipTo(size);
+  if (verify && crc !== entry.crc32) throw new ZipError('bad-zip', `zip entry "${entry.name}" fails its CRC-32 check (the file is damaged)`);
+}
