@@ -91,8 +91,11 @@ export interface EngineApi {
   /** Usage of parameter tokens over `windows` held-out windows (top-k with `k`, `contexts` kept per token). */
   usage(opts?: { windows?: number; seqLen?: number; k?: number; contexts?: number }): Promise<UsageStats>;
   saveCheckpoint(opts?: { includeOptimizer?: boolean }): Promise<Uint8Array>;
-  /** `transfer`: the worker takes the bytes' buffer instead of a copy (the caller's view is emptied). */
-  loadCheckpoint(bytes: Uint8Array, filename?: string, opts?: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string; transfer?: boolean }): Promise<ModelInfo>;
+  /**
+   * Bytes, or a Blob (a dropped File), which the engine reads one tensor at a time without holding the file whole.
+   * `transfer`: the worker takes the bytes' buffer instead of a copy (the caller's view is emptied).
+   */
+  loadCheckpoint(input: Uint8Array | Blob, filename?: string, opts?: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string; transfer?: boolean }): Promise<ModelInfo>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** Every model's training history in this engine (config, growth events, metrics), oldest first. */
   runs(): Promise<RunRecord[]>;

@@ -49,7 +49,8 @@ export async function connectEngine(opts: InitOptions = {}): Promise<EngineConne
     attention: (t) => remote.attention(t),
     usage: (o) => remote.usage(o),
     saveCheckpoint: (o) => remote.saveCheckpoint(o),
-    loadCheckpoint: (bytes, name, o) => (o?.transfer ? remote.loadCheckpoint(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), name, o) : remote.loadCheckpoint(bytes, name, o)),
+    // A Blob crosses to the worker as a handle on the same data, not a copy of it.
+    loadCheckpoint: (input, name, o) => (o?.transfer && input instanceof Uint8Array ? remote.loadCheckpoint(Comlink.transfer(input, [input.buffer as ArrayBuffer]), name, o) : remote.loadCheckpoint(input, name, o)),
     memory: () => remote.memory(),
     runs: () => remote.runs(),
     logits: (ids) => remote.logits(ids),

@@ -189,7 +189,7 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
         return api.loadCheckpoint(bytes, `${source}.safetensors`);
       }
       if (source instanceof Uint8Array) return api.loadCheckpoint(source, 'checkpoint.safetensors');
-      return api.loadCheckpoint(new Uint8Array(await source.arrayBuffer()), (source as File).name ?? 'upload.safetensors');
+      return api.loadCheckpoint(source, (source as File).name ?? 'upload.safetensors');
     },
     checkpoints: () => requireStore().list(),
     deleteCheckpoint: (name: string) => requireStore().delete(name),

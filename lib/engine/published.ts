@@ -34,17 +34,17 @@ export interface PublishedFiles {
   tokenizer?: { name: string; text: string | Uint8Array };
 }
 
-/** Loads the three files into the engine; the checkpoint's bytes are handed over (transferred to a worker). */
+/** Loads the three files into the engine; a checkpoint Blob is read by the engine tensor by tensor. */
 export async function openPublished(api: EngineApi, files: PublishedFiles): Promise<ModelInfo> {
   const ck = files.checkpoint;
   const size = 'blob' in ck ? ck.blob.size : ck.bytes.length;
   const tooBig = browserSizeError(size, ck.name);
   if (tooBig) throw new Error(tooBig);
-  if (size === 0) throw new Error(`${ck.name} is empty (bytes already handed to the engine are gone: drop the file again)`);
+  if (size === 0) throw new Error(`${ck.name} is empty`);
   const referenceConfig = files.config ? readReferenceConfig(files.config.text, files.config.name) : undefined;
-  const bytes = 'blob' in ck ? new Uint8Array(await ck.blob.arrayBuffer()) : ck.bytes;
-  // Handed over, not copied, to the worker: a 608 MB checkpoint must not exist twice.
-  await api.loadCheckpoint(bytes, ck.name, { referenceConfig, name: ck.name, transfer: 'blob' in ck });
+  // A Blob goes to the worker as a handle and is read tensor by tensor there: a 608 MB checkpoint is never in memory
+  // whole, and the File stays usable (a second open needs no new drop).
+  await api.loadCheckpoint('blob' in ck ? ck.blob : ck.bytes, ck.name, { referenceConfig, name: ck.name });
   if (files.tokenizer) await api.setTokenizer({ json: files.tokenizer.text, name: files.tokenizer.name });
   return (await api.modelInfo())!;
 }
