@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadBpeTokenizer, MAX_TOKENIZER_BYTES } from './bpe';
 import { DataError } from './errors';
-import { padVocab } from './tokenizers';
+import { byteTokenizer, padVocab, predictedBytes } from './tokenizers';
 
 const FILE = new URL('./testdata/tiny-neox-tokenizer.json', import.meta.url);
 const TEXT = readFileSync(FILE, 'utf8');
@@ -149,6 +149,24 @@ describe('BPE tokenizer (GPT-NeoX format)', () => {
   it('decodes padded ids (no token) and empty input without throwing', () => {
     expect(tok.decode([])).toBe('');
     expect(tok.decode([...tok.encode('ab'), 630, ...tok.encode('c')])).toBe('ab\ufffdc');
+  });
+
+  it('knows the bytes of text behind every id, also for pieces of one character split over tokens', () => {
+    const utf8 = (s: string) => new TextEncoder().encode(s).length;
+    for (const s of TRICKY) {
+      const ids = tok.encode(s);
+      // The text the ids stand for (NFC-normalised), byte for byte.
+      expect(ids.reduce((a, id) => a + tok.byteLength(id), 0), s).toBe(utf8(tok.decode(ids)));
+    }
+    const emoji = tok.encode('🙂');
+    expect(emoji.length).toBeGreaterThan(1);
+    expect(emoji.map((id) => tok.byteLength(id)).reduce((a, b) => a + b)).toBe(4);
+    expect([630, -1, 1.5].map((id) => tok.byteLength(id))).toEqual([0, 0, 0]);
+    expect(byteTokenizer.byteLength(200)).toBe(1);
+    // Row starts are not predicted: only positions 1.. of each row count.
+    const ids = [...tok.encode('ab'), ...tok.encode('🙂')];
+    const rows = [ids, ids].flat();
+    expect(predictedBytes(tok, rows, ids.length)).toBe(2 * (utf8('ab🙂') - tok.byteLength(ids[0])));
   });
 });
 

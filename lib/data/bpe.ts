@@ -5,6 +5,8 @@ import { Tokenizer as HfTokenizer } from '@huggingface/tokenizers';
 import { DataError } from './errors';
 import { displayPiece, type SpecialToken, type Tokenizer } from './tokenizers';
 
+const utf8 = new TextEncoder();
+
 /** GPT-NeoX-20B's file is 2.1 MB; the largest common tokenizer.json files are ~20 MB. */
 export const MAX_TOKENIZER_BYTES = 32 * 1024 * 1024;
 export const MAX_VOCAB_ENTRIES = 1 << 18;
@@ -116,6 +118,17 @@ export function loadBpeTokenizer(input: string | Uint8Array, name = 'tokenizer.j
   const byteLevel = JSON.stringify(json.decoder ?? null).includes('"ByteLevel"');
   const charByte = byteOfChar();
   const pieceCache = new Map<number, string>();
+  const byteLengths = new Int32Array(vocabSize).fill(-1); // filled on first use of each id
+
+  const byteLengthOf = (id: number): number => {
+    const a = addedById.get(id);
+    if (a) return utf8.encode(a.content).length;
+    const tok = vocab.get(id);
+    if (tok === undefined) return 0;
+    const chars = Array.from(tok);
+    // Byte-level vocabularies spell each byte as one character.
+    return byteLevel && chars.every((c) => charByte.has(c)) ? chars.length : utf8.encode(tok).length;
+  };
 
   const pieceOf = (id: number): string => {
     const a = addedById.get(id);
@@ -160,6 +173,11 @@ export function loadBpeTokenizer(input: string | Uint8Array, name = 'tokenizer.j
       }
       flush();
       return out;
+    },
+    byteLength: (id) => {
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) return 0;
+      if (byteLengths[id] < 0) byteLengths[id] = byteLengthOf(id);
+      return byteLengths[id];
     },
     piece: (id) => {
       let p = pieceCache.get(id);

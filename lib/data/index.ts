@@ -2,7 +2,7 @@
 export { DataError, type DataErrorCode } from './errors';
 export type { Corpus, TokenIds, Progress, ProgressCallback, SplitFractions } from './types';
 export { createRng, deriveSeed, mixSeed, type Rng } from './rng';
-export { byteTokenizer, padVocab, displayPiece, pieces, type Tokenizer, type SpecialToken } from './tokenizers';
+export { byteTokenizer, padVocab, displayPiece, pieces, predictedBytes, type Tokenizer, type SpecialToken } from './tokenizers';
 export { loadBpeTokenizer, MAX_TOKENIZER_BYTES } from './bpe';
 export { VOCAB_SIZE, encode, encodeIds, decode, createStreamDecoder, byteLabel, byteLabels, type ByteStreamDecoder } from './tokenizer';
 export { DEFAULT_FRACTIONS, splitPoints, splitBytes, splitCorpus } from './split';

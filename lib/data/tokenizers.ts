@@ -22,6 +22,8 @@ export interface Tokenizer {
   decode(ids: ArrayLike<number>): string;
   /** A short printable label for one id (heatmap rows, usage contexts): spaces as ␣, newlines as ⏎. */
   piece(id: number): string;
+  /** UTF-8 bytes of the text one id stands for (0 for ids without text, e.g. padded rows): bits per byte divide by these. */
+  byteLength(id: number): number;
 }
 
 /** The lab's byte vocabulary: ids are UTF-8 bytes. */
@@ -37,7 +39,18 @@ export const byteTokenizer: Tokenizer = {
     return decodeBytes(bytes);
   },
   piece: (id) => (Number.isInteger(id) && id >= 0 && id < VOCAB_SIZE ? byteLabel(id) : `<${id}>`),
+  byteLength: (id) => (Number.isInteger(id) && id >= 0 && id < VOCAB_SIZE ? 1 : 0),
 };
+
+/**
+ * Bytes of text behind the predicted tokens of a batch (`ids` row-major [rows, seqLen]; positions 1..seqLen-1 of each
+ * row are predicted), so a summed loss in bits over them is bits per byte whatever the tokenizer.
+ */
+export function predictedBytes(t: Tokenizer, ids: ArrayLike<number>, seqLen: number): number {
+  let bytes = 0;
+  for (let i = 0; i < ids.length; i++) if (i % seqLen !== 0) bytes += t.byteLength(ids[i]);
+  return bytes;
+}
 
 /**
  * GPT-NeoX's `_vocab_size_with_padding`: the tokenizer's size rounded up to a multiple of

@@ -148,7 +148,7 @@ export class Engine implements EngineApi {
     return this.trainer!.run(o, this.tokensOf(corpus), (m) => {
       run.metrics.push(m);
       onMetrics(m);
-    }, o.trainOnly === 'new-tokens' ? this.frozenForNewTokens() : undefined);
+    }, o.trainOnly === 'new-tokens' ? this.frozenForNewTokens() : undefined, this.tokenizer);
   }
 
   /** Every parameter frozen except the rows growth appended since the model arrived. */
@@ -192,7 +192,7 @@ export class Engine implements EngineApi {
     const corpus = this.requireCorpus();
     const tokens = this.tokensOf(corpus);
     const data = o.split === 'test' ? tokens.test : tokens.val;
-    return evaluateOn(model, data, { batches: o.batches ?? 8, batchSize: o.batchSize ?? 8, seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen) });
+    return evaluateOn(model, data, { batches: o.batches ?? 8, batchSize: o.batchSize ?? 8, seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen), tokenizer: this.tokenizer });
   }
 
   async generate(o: GenerateOptions): Promise<{ text: string; ids: number[] }> {

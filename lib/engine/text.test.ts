@@ -46,6 +46,28 @@ describe('engine with a BPE tokenizer', () => {
     expect(tokenTexts(tok, tok.encode('🙂a'))).toEqual(['', '', '', '🙂', 'a']);
   });
 
+  it('reports bits per byte of text in training and evaluation, not bits per token', async () => {
+    const text = expected.text.repeat(60);
+    await engine.loadData({ kind: 'text', name: 't.txt', bytes: new TextEncoder().encode(text) });
+    const tok = loadBpeTokenizer(TOK);
+    const bytesPerToken = new TextEncoder().encode(text).length / tok.encode(text).length;
+    expect(bytesPerToken).toBeGreaterThan(2);
+    // The windows are short slices of one repeated text, so their bytes per token are close to the whole's.
+    const near = (bpb: number, loss: number) => {
+      const ratio = bpb / (loss / Math.LN2 / bytesPerToken);
+      expect(ratio).toBeGreaterThan(0.8);
+      expect(ratio).toBeLessThan(1.25);
+    };
+    const ev = await engine.evaluate({ batches: 2, batchSize: 2, seqLen: 16 });
+    near(ev.bpb, ev.loss);
+    const seen: { loss: number; bpb: number; valBpb?: number }[] = [];
+    await engine.train({ steps: 3, batchSize: 2, seqLen: 16, lr: 1e-4, logEvery: 1, evalEvery: 3, evalBatches: 2 }, (m) => seen.push(m));
+    for (const m of seen) near(m.bpb, m.loss);
+    const last = seen[seen.length - 1];
+    const val = await engine.evaluate({ batches: 2, batchSize: 2, seqLen: 16 });
+    expect(last.valBpb).toBeCloseTo(val.bpb, 5);
+  });
+
   it('refuses a tokenizer the model lacks rows for, and drops one a new model cannot take', async () => {
     await engine.createModel({ preset: 'micro' });
     expect((await engine.modelInfo())!.tokenizer!.kind).toBe('byte');

@@ -2,13 +2,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import type { TrainSummary } from './api';
-import { Batcher, type TokenIds } from '../data';
+import { Batcher, byteTokenizer, predictedBytes, type TokenIds, type Tokenizer } from '../data';
 import type { OptimizerState } from '../io';
 import type { LanguageModel } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
 import { learningRate } from '../train/schedule';
 import { trainStep } from '../train/train_step';
-import { evaluateOn, growWithOptimizer, optimizerState } from './glue';
+import { bitsPerByteOf, evaluateOn, growWithOptimizer, optimizerState } from './glue';
 import type { Metrics, TrainOptions } from './types';
 
 /** Metrics reach the caller at most this often (ms), except at growth, eval and the last step. */
@@ -85,7 +85,8 @@ export class Trainer {
     this.optimizer.restore(state.step, state.m, state.v);
   }
 
-  async run(o: TrainOptions, corpus: { train: TokenIds; val: TokenIds }, onMetrics: (m: Metrics) => void, freeze?: ReadonlyMap<string, number>): Promise<TrainSummary> {
+  /** `tokenizer`: whose ids the corpus holds (bytes by default), for bits per byte of text. */
+  async run(o: TrainOptions, corpus: { train: TokenIds; val: TokenIds }, onMetrics: (m: Metrics) => void, freeze?: ReadonlyMap<string, number>, tokenizer: Tokenizer = byteTokenizer): Promise<TrainSummary> {
     if (!Number.isInteger(o.steps) || o.steps <= 0) throw new Error(`steps must be a positive integer, got ${o.steps}`);
     const cfg = this.model.config;
     const batchSize = o.batchSize ?? 16;
@@ -101,6 +102,7 @@ export class Trainer {
     const t0 = performance.now();
     let lastEmit = -Infinity;
     let lastLoss = NaN;
+    let lastBpb = NaN;
     let lastValBpb: number | undefined;
     let windowStart = performance.now();
     let windowTokens = 0;
@@ -127,7 +129,8 @@ export class Trainer {
           }
         }
         const lr = learningRate(schedule, this.step - startStep);
-        const batch = tf.tensor2d(batcher.next(), [batchSize, seqLen], 'int32'); // [B, T]
+        const ids = batcher.next();
+        const batch = tf.tensor2d(ids, [batchSize, seqLen], 'int32'); // [B, T]
         const loss = trainStep(this.model, this.optimizer, batch, lr, { gradClip: o.gradClip ?? 1, freeze });
         batch.dispose();
         this.step++;
@@ -138,6 +141,7 @@ export class Trainer {
         // Reading the loss back synchronises with the device: only every logEvery steps.
         if (this.step % logEvery === 0 || last || growth || this.step === startStep + 1) {
           lastLoss = (await loss.data())[0];
+          lastBpb = bitsPerByteOf(lastLoss, batchSize * (seqLen - 1), predictedBytes(tokenizer, ids, seqLen));
           const now = performance.now();
           tokensPerSec = (windowTokens / (now - windowStart)) * 1000;
           windowStart = now;
@@ -146,7 +150,7 @@ export class Trainer {
         loss.dispose();
         let evaluated = false;
         if (o.evalEvery && (this.step % o.evalEvery === 0 || last)) {
-          const r = await evaluateOn(this.model, corpus.val, { batches: o.evalBatches ?? 4, batchSize, seqLen });
+          const r = await evaluateOn(this.model, corpus.val, { batches: o.evalBatches ?? 4, batchSize, seqLen, tokenizer });
           lastValBpb = r.bpb;
           evaluated = true;
         }
@@ -158,7 +162,7 @@ export class Trainer {
             step: this.step,
             totalSteps: endStep,
             loss: lastLoss,
-            bpb: lastLoss / Math.LN2,
+            bpb: lastBpb,
             valBpb: lastValBpb,
             lr,
             tokensPerSec,

@@ -91,8 +91,11 @@ export interface Metrics {
   step: number;
   /** Total steps of this train call's target. */
   totalSteps: number;
+  /** Mean next-token loss of the last read-back batch (nats per token). */
   loss: number;
+  /** That batch's bits per byte of text: its bits over the bytes its predicted tokens stand for (BPE included). */
   bpb: number;
+  /** Bits per byte of the held-out batches at the last evaluation, measured the same way. */
   valBpb?: number;
   lr: number;
   tokensPerSec: number;
