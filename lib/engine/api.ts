@@ -1,7 +1,7 @@
 // The Engine API: one async interface, implemented in-process (Node, tests, CLI) and by the Web Worker client.
 import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
-import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
+import type { BackendInfo, BackendName, DataInfo, DataSpec, DivergenceEvent, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface ModelSpec {
   preset?: PresetName;
@@ -26,6 +26,10 @@ export interface TrainSummary {
   finalLoss: number;
   stopped: boolean;
   elapsedMs: number;
+  /** Steps skipped because their loss or gradient norm was not finite. */
+  skipped?: number;
+  /** Set when non-finite steps stopped the run and it was rolled back (see `TrainOptions.maxNonFiniteSteps`). */
+  divergence?: DivergenceEvent;
 }
 
 /** One place in the data that weights a parameter token strongly (a "max-activating" context). */
