@@ -39,7 +39,7 @@ export class AdamW {
    * Completed steps, int32 scalar on the device: a step skipped on the device (`ok` false) leaves it as it was
    * without a read-back, so bias correction continues exactly. Growth keeps it. Read it with `steps()`.
    */
-  private t: tf.Variable = tf.variable(tf.scalar(0, 'int32'), false);
+  private t: tf.Variable = tf.tidy(() => tf.variable(tf.scalar(0, 'int32'), false));
 
   /** `params` is the model's live map, so replacements made by growth are seen here. */
   constructor(
@@ -150,7 +150,8 @@ export class AdamW {
     this.moments.clear();
     for (const [name, mData] of m) {
       const shape = this.params.get(name)!.shape;
-      this.moments.set(name, { m: tf.variable(tf.tensor(mData, shape), false), v: tf.variable(tf.tensor(v.get(name)!, shape), false) });
+      // In a tidy: the variable keeps the data, the initial tensor would otherwise stay counted (and held) forever.
+      this.moments.set(name, tf.tidy(() => ({ m: tf.variable(tf.tensor(mData, shape), false), v: tf.variable(tf.tensor(v.get(name)!, shape), false) })));
     }
     this.setSteps(step);
   }
@@ -211,7 +212,7 @@ export class AdamW {
   private momentsOf(name: string, p: tf.Variable): Moments {
     let mom = this.moments.get(name);
     if (!mom) {
-      mom = { m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) };
+      mom = tf.tidy(() => ({ m: tf.variable(tf.zerosLike(p), false), v: tf.variable(tf.zerosLike(p), false) }));
       this.moments.set(name, mom);
     }
     if (!tf.util.arraysEqual(mom.m.shape, p.shape)) throw new Error(`AdamW: moments of "${name}" are [${mom.m.shape}] but the parameter is [${p.shape}] (call extend after growth)`);

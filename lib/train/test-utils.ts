@@ -10,9 +10,9 @@ export type Poison = 'nan' | 'huge-grad' | null;
  * NaN, NaN: a NaN loss and NaN gradients. 1, 1e30: every gradient stays finite, but their squared sum overflows.
  */
 const scaled = (valueFactor: number, gradFactor: number) =>
-  tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
-    return { value: tf.mul(x, valueFactor), gradFunc: (dy: tf.Tensor) => tf.mul(dy, gradFactor) };
+  tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    (args[1] as tf.GradSaveFunc)([]);
+    return { value: tf.mul(args[0] as tf.Tensor, valueFactor), gradFunc: (dy: tf.Tensor) => tf.mul(dy, gradFactor) };
   }) as (x: tf.Scalar) => tf.Scalar;
 const nanLoss = scaled(NaN, NaN);
 const hugeGrad = scaled(1, 1e30);
