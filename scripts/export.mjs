@@ -61,7 +61,7 @@ function writePrecache(out) {
     listed.push(f === 'index.html' ? '' : f.endsWith('/index.html') ? f.slice(0, -'index.html'.length) : f);
   }
   const version = hash.digest('hex').slice(0, 16);
-  writeFileSync(join(out, 'precache.json'), JSON.stringify({ version, files: listed }));
+  writeFileSync(join(out, 'precache.json'), JSON.stringify({ version, base: process.env.BASE_PATH?.replace(/\/+$/, '') ?? '', files: listed }));
   const sw = join(out, 'sw.js');
   writeFileSync(sw, readFileSync(sw, 'utf8').replace("'__PRECACHE_VERSION__'", JSON.stringify(version)));
   console.log(`export: ${listed.length} files for the offline copy (version ${version})`);

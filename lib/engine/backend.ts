@@ -45,6 +45,10 @@ async function describeAdapter(backend: BackendName): Promise<string | undefined
 /** Selects and initialises a tfjs backend; the order is webgpu, webgl, wasm, cpu (or `backend` first). */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
   if (opts.wasmPath) setWasmPaths(opts.wasmPath);
+  // A cross-origin-isolated page (COOP/COEP from the server or public/sw.js) would get tfjs's threaded wasm, whose
+  // pthread workers are built from the factory function's source text; once a bundler has minified that function it
+  // refers to names outside itself and every thread dies ("r is not defined"), leaving the engine starting forever.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   // A forced backend falls down the list, never back up: after a WebGPU crash, webgl -> wasm -> cpu.
   const order = opts.backend ? BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(opts.backend)) : [...BACKEND_ORDER];
   const fallbacks: BackendInfo['fallbacks'] = [];
