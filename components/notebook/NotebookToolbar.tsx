@@ -55,7 +55,7 @@ export function NotebookToolbar(p: NotebookToolbarProps) {
       </button>
       {p.onKeep ? (
         <button type="button" onClick={p.onKeep} data-testid="keep-notebook" className="primary" title="Save this notebook in your notebooks, in this browser">
-          ＋ Keep in my notebooks
+          + Keep in my notebooks
         </button>
       ) : null}
       <span className="save-state" data-testid="save-state" aria-live="polite">
