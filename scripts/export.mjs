@@ -40,6 +40,8 @@ if (status !== 0) {
   process.exit(status);
 }
 writePrecache(join(ROOT, 'out'));
+// GitHub Pages runs Jekyll unless told not to, and Jekyll drops folders starting with "_" (all of _next/).
+writeFileSync(join(ROOT, 'out', '.nojekyll'), '');
 
 /** Lists every file for public/sw.js to cache (pages by their directory URL) and stamps the worker with their hash. */
 function writePrecache(out) {
