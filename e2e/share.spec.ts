@@ -85,6 +85,22 @@ test('a share link opens in a fresh browser profile behind the trust prompt, and
   await reader.close();
 });
 
+test('a notebook too long for a link is offered as a .md file instead', async ({ page }) => {
+  // Pseudo-random text barely compresses: 16 KB of it cannot fit in an 8 KB link.
+  let seed = 7;
+  const noise = Array.from({ length: 16_000 }, () => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return String.fromCharCode(35 + ((seed >>> 16) % 56));
+  }).join('');
+  await importFile(page, `---\ntitle: Too long\n---\n\n\`\`\`js\nconst s = ${JSON.stringify(noise)}\n\`\`\`\n`);
+  await page.getByTestId('share').click();
+  await expect(page.getByTestId('share-too-long')).toContainText('more than the 8,192');
+  await expect(page.getByTestId('share-link')).toHaveCount(0);
+  const download = page.waitForEvent('download');
+  await page.getByTestId('share-download').click();
+  expect((await download).suggestedFilename()).toBe('too-long.md');
+});
+
 test('a malformed, truncated or oversized share link gives a clear error and breaks nothing', async ({ page }) => {
   await openIsolated(page, 'notebooks/welcome');
   const link = await shareLinkOf(page);
