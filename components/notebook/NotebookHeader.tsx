@@ -57,13 +57,13 @@ export function EngineStatus() {
   );
 }
 
-export function NotebookHeader({ title, description, origin }: { title: string; description?: string; origin: 'bundled' | 'user' }) {
+export function NotebookHeader({ title, description, origin }: { title: string; description?: string; origin: 'bundled' | 'user' | 'shared' }) {
   return (
     <header className="notebook-header">
       <div className="notebook-title">
         <h1 data-testid="notebook-title">{title || 'Untitled'}</h1>
         {description ? <p className="notebook-description">{description}</p> : null}
-        <span className="notebook-origin">{origin === 'bundled' ? 'bundled notebook' : 'your notebook'}</span>
+        <span className="notebook-origin">{origin === 'bundled' ? 'bundled notebook' : origin === 'shared' ? 'shared with you (not saved)' : 'your notebook'}</span>
       </div>
       <EngineStatus />
     </header>

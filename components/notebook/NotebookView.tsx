@@ -198,7 +198,7 @@ export function NotebookView({ slug, bundled, incoming = null }: NotebookViewPro
   const recoveryNotice = <EngineRecoveryNotice notice={recovery.notice} onDismiss={recovery.dismiss} />;
   return (
     <div className="notebook" data-testid="notebook" data-mode={mode} data-quick={quick || undefined} data-workshop={room.workshop || undefined}>
-      <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={bundled ? 'bundled' : 'user'} />
+      <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={incoming ? 'shared' : bundled ? 'bundled' : 'user'} />
       {/* The toolbar and what the engine has to say stay in sight wherever the page is scrolled. */}
       <div className="notebook-sticky">
         <NotebookToolbar
