@@ -1,5 +1,6 @@
 // Share by link, `?notebook=<URL>` imports and workshop mode. Paths are relative (no leading slash) so the same specs
 // run against `next start` (scripts/e2e.mjs) and the static export under a sub-path (scripts/e2e-export.mjs).
+import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'fflate';
 import { expect, test, type Page } from '@playwright/test';
 import { cell, cells, openIsolated, settled, snap } from './helpers';
@@ -86,12 +87,8 @@ test('a share link opens in a fresh browser profile behind the trust prompt, and
 });
 
 test('a notebook too long for a link is offered as a .md file instead', async ({ page }) => {
-  // Pseudo-random text barely compresses: 16 KB of it cannot fit in an 8 KB link.
-  let seed = 7;
-  const noise = Array.from({ length: 16_000 }, () => {
-    seed = (seed * 1103515245 + 12345) >>> 0;
-    return String.fromCharCode(35 + ((seed >>> 16) % 56));
-  }).join('');
+  // Random bytes do not compress: 16 K base64 characters of them cannot fit in an 8 KB link.
+  const noise = randomBytes(12_000).toString('base64');
   await importFile(page, `---\ntitle: Too long\n---\n\n\`\`\`js\nconst s = ${JSON.stringify(noise)}\n\`\`\`\n`);
   await page.getByTestId('share').click();
   await expect(page.getByTestId('share-too-long')).toContainText('more than the 8,192');
