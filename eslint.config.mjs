@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.next/', 'public/', 'test-results/', 'playwright-report/', 'next-env.d.ts', '.cache/', '.tmp/'] },
+  { ignores: ['node_modules/', '.next/', 'public/', 'test-results/', 'playwright-report/', 'next-env.d.ts', '.cache/', '.tmp/', 'out/', '.next-export/', '.next-server/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -9,9 +9,12 @@ mkdirSync(tmp, { recursive: true });
 process.env.TMPDIR = tmp;
 
 const baseURL = process.env.E2E_BASE_URL;
+// scripts/e2e-export.mjs: the static export under a sub-path (e2e/export/, plus the share specs, which run on both).
+const exportSuite = process.env.E2E_EXPORT === '1';
 
 export default defineConfig({
   testDir: 'e2e',
+  ...(exportSuite ? { testMatch: ['export/**/*.spec.ts', 'share.spec.ts'] } : { testIgnore: ['export/**'] }),
   outputDir: 'test-results',
   // The machine is shared: one worker, generous timeouts, no retries hiding flakiness.
   workers: 1,

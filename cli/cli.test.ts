@@ -92,6 +92,19 @@ describe('tokenformer CLI', () => {
     expect(Buffer.byteLength(g.stdout.trimEnd())).toBeGreaterThanOrEqual('copy: ab|'.length);
   });
 
+  it('a diverging run (--lr 1e30) exits 3 with the step and the reason on one line, and leaves --out as it was', async () => {
+    const ck = join(dir, 'good.safetensors');
+    expect((await cli('train', '--preset', 'micro', '--data', 'copy', '--steps', '2', '--batch', '2', '--seq', '16', '--out', ck)).code).toBe(0);
+    const good = readFileSync(ck);
+    const r = await cli('train', '--checkpoint', ck, '--data', 'copy', '--steps', '8', '--batch', '2', '--seq', '16', '--lr', '1e30', '--out', ck);
+    expect(r.code).toBe(3);
+    // Steps 4-10 are NaN; the read-back at step 5 saw two of them, the one at step 10 (the last) all seven.
+    const line = r.stderr.trimEnd().split('\n').at(-1);
+    expect(line).toBe(`tokenformer train: diverged at step 4: loss is NaN (7 non-finite steps in a row); rolled back to step 2; ${ck} not written`);
+    expect(readFileSync(ck).equals(good)).toBe(true);
+    expect((await cli('train', '--preset', 'micro', '--steps', '1', '--max-nonfinite', '0')).code).toBe(2);
+  });
+
   it('fails with clear messages on bad input', async () => {
     const missing = await cli('logits', '--checkpoint', join(dir, 'nope.bin'), '--ids', idsFile, '--out', join(dir, 'o.json'));
     expect(missing.code).toBe(1);

@@ -48,7 +48,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`tokenformer ${name}: ${err.message}\n`);
     if (err instanceof UsageError) process.stderr.write(`(see: npm run -s tokenformer -- ${name} --help)\n`);
     else if (process.env.TOKENFORMER_DEBUG) process.stderr.write(`${err.stack}\n`);
-    return err instanceof UsageError ? 2 : 1;
+    // Commands may name their own code (train: 3 when the run diverged).
+    const code = (err as { exitCode?: unknown }).exitCode;
+    return err instanceof UsageError ? 2 : typeof code === 'number' ? code : 1;
   }
 }
 

@@ -1,26 +1,11 @@
 // Every bundled notebook runs to completion in quick mode in the browser, and editing a cell re-runs its dependents.
 import { readdirSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
-import { cell, cells, importNotebook, notebookText, settled, snap } from './helpers';
+import { expect, test } from '@playwright/test';
+import { cell, cells, importNotebook, notebookText, runToCompletion, settled, snap } from './helpers';
 
 const SLUGS = readdirSync('notebooks')
   .filter((f) => f.endsWith('.md'))
   .map((f) => f.replace(/\.md$/, ''));
-
-/** Runs all cells, pressing Start on any training widget that waits for it (as a reader would), until nothing runs. */
-async function runToCompletion(page: Page, timeoutMs: number): Promise<void> {
-  await page.getByTestId('run-all').click();
-  const busy = page.locator('[data-testid="cell"][data-status="running"], [data-testid="cell"][data-status="queued"]');
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const starts = page.locator('[data-testid="trainer"][data-state="idle"] [data-testid="train-start"]:enabled');
-    for (let i = (await starts.count()) - 1; i >= 0; i--) await starts.nth(i).click();
-    const training = await page.locator('[data-testid="trainer"][data-state="training"]').count();
-    if (!training && (await busy.count()) === 0 && (await starts.count()) === 0) return;
-    await page.waitForTimeout(500);
-  }
-  throw new Error(`cells still running after ${timeoutMs} ms`);
-}
 
 for (const slug of SLUGS) {
   test(`bundled notebook "${slug}" runs top to bottom in quick mode without an error`, async ({ page }) => {

@@ -26,6 +26,38 @@ export async function importNotebook(page: Page, name: string, text: string): Pr
   await expect(cells(page).first()).toBeVisible();
 }
 
+/**
+ * Opens `path` and waits until the page is cross-origin isolated: at once under `next start` (its headers), after one
+ * reload under public/sw.js on a static host without them (the first visit in a browser profile).
+ */
+export async function openIsolated(page: Page, path: string): Promise<void> {
+  await page.goto(path);
+  await expect.poll(() => page.evaluate(() => window.crossOriginIsolated).catch(() => false), { timeout: 60_000 }).toBe(true);
+  await page.waitForLoadState('load');
+}
+
+/** Runs all cells, pressing Start on any training widget that waits for it (as a reader would), until nothing runs. */
+export async function runToCompletion(page: Page, timeoutMs: number): Promise<void> {
+  await page.getByTestId('run-all').click();
+  const busy = page.locator('[data-testid="cell"][data-status="running"], [data-testid="cell"][data-status="queued"]');
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const starts = page.locator('[data-testid="trainer"][data-state="idle"] [data-testid="train-start"]:enabled');
+    for (let i = (await starts.count()) - 1; i >= 0; i--) await starts.nth(i).click();
+    const training = await page.locator('[data-testid="trainer"][data-state="training"]').count();
+    if (!training && (await busy.count()) === 0 && (await starts.count()) === 0) return;
+    await page.waitForTimeout(500);
+  }
+  throw new Error(`cells still running after ${timeoutMs} ms`);
+}
+
+/** The code cells' statuses and error texts after a run (what "ran clean" is judged on). */
+export async function runReport(page: Page): Promise<{ statuses: (string | null)[]; errors: string[] }> {
+  const code = page.locator('[data-testid="cell"][data-kind="code"]');
+  const statuses = await code.evaluateAll((els) => els.map((e) => e.getAttribute('data-status')));
+  return { statuses, errors: await page.getByTestId('cell-error').allTextContents() };
+}
+
 /** Saves a screenshot under test-results/screens/ for a human to look at. */
 export async function snap(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `test-results/screens/${name}.png`, fullPage: true });

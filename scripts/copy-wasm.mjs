@@ -10,7 +10,8 @@ const distDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.j
 const outDir = new URL('../public/tfjs-wasm/', import.meta.url).pathname;
 mkdirSync(outDir, { recursive: true });
 const files = readdirSync(distDir).filter((f) => f.endsWith('.wasm'));
-for (const f of files) cpSync(join(distDir, f), join(outDir, f));
+// Timestamps kept, so a copy does not make every earlier build (server or export) look stale to the e2e scripts.
+for (const f of files) cpSync(join(distDir, f), join(outDir, f), { preserveTimestamps: true });
 console.log(`copy-wasm: ${files.length} files -> public/tfjs-wasm/`);
 
 // Only what the browser parity check reads (model.bin is the same weights in PyTorch's format).

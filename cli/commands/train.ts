@@ -29,13 +29,22 @@ export const trainSpec: CommandSpec = {
     lr: { type: 'number', default: 1e-3, help: 'peak learning rate (warmup + cosine)' },
     warmup: { type: 'number', help: 'warmup steps' },
     'eval-every': { type: 'number', default: 0, help: 'validation bits-per-byte every N steps (0: only at the end)' },
+    'max-nonfinite': { type: 'number', default: 3, help: 'stop, roll back and exit 3 after N steps in a row with a NaN/Inf loss or gradient norm' },
     seed: { type: 'number', default: 0, help: 'seed for init and batches' },
     out: { type: 'string', help: 'where to save the checkpoint (with optimizer state, for resuming)' },
     backend,
   },
 };
 
+/** Training diverged: the model was rolled back in memory and nothing was written (exit code 3). */
+export class DivergedError extends Error {
+  override name = 'DivergedError';
+  readonly exitCode = 3;
+}
+
 export async function trainCommand(f: ParsedFlags) {
+  const maxNonFinite = Number(f['max-nonfinite']);
+  if (!Number.isInteger(maxNonFinite) || maxNonFinite < 1) throw new UsageError(`--max-nonfinite must be a positive integer, got ${f['max-nonfinite']}`);
   const engine = await openEngine(f.backend);
   if (f.checkpoint) await loadCheckpointFile(engine, String(f.checkpoint));
   else await engine.createModel({ preset: f.preset as PresetName, config: { arch: f.arch as 'tokenformer' | 'transformer', ...(f.norm ? { norm: f.norm as never } : {}) }, seed: Number(f.seed) });
@@ -52,13 +61,19 @@ export async function trainCommand(f: ParsedFlags) {
   });
   let last = info.step;
   const summary = await engine.train(
-    { steps, batchSize: Number(f.batch), seqLen: f.seq as number | undefined, lr: Number(f.lr), warmupSteps: f.warmup as number | undefined, evalEvery: Number(f['eval-every']) || steps, seed: Number(f.seed) },
+    { steps, batchSize: Number(f.batch), seqLen: f.seq as number | undefined, lr: Number(f.lr), warmupSteps: f.warmup as number | undefined, evalEvery: Number(f['eval-every']) || steps, seed: Number(f.seed), maxNonFiniteSteps: maxNonFinite },
     (m) => {
       last = m.step;
       bar.update(m.step - info.step, `loss ${m.loss.toFixed(4)} bpb ${m.bpb.toFixed(3)}${m.valBpb !== undefined ? ` val ${m.valBpb.toFixed(3)}` : ''} ${m.tokensPerSec.toFixed(0)} tok/s`);
     },
   );
   bar.finish(`loss ${summary.finalLoss.toFixed(4)}${stopping ? ' (stopped)' : ''}`);
+  const d = summary.divergence;
+  if (d) {
+    const back = d.rolledBackTo === null ? 'no finite state to roll back to' : `rolled back to step ${d.rolledBackTo}`;
+    throw new DivergedError(`diverged at step ${d.step}: ${d.reason} (${d.badSteps} non-finite step${d.badSteps === 1 ? '' : 's'} in a row); ${back}; ${f.out ? `${f.out} not written` : 'nothing saved'}`);
+  }
+  if (summary.skipped) process.stderr.write(`note: skipped ${summary.skipped} step${summary.skipped === 1 ? '' : 's'} with a NaN or infinite loss or gradient norm\n`);
   if (f.out) {
     await writeOutput(String(f.out), await engine.saveCheckpoint({ includeOptimizer: true }));
     process.stderr.write(`saved step ${last} -> ${f.out}\n`);

@@ -122,13 +122,13 @@ export function EngineStatus({ onRemeasure }: { onRemeasure?: () => void } = {})
   );
 }
 
-export function NotebookHeader({ title, description, origin, onRemeasure }: { title: string; description?: string; origin: 'bundled' | 'user'; onRemeasure?: () => void }) {
+export function NotebookHeader({ title, description, origin, onRemeasure }: { title: string; description?: string; origin: 'bundled' | 'user' | 'shared'; onRemeasure?: () => void }) {
   return (
     <header className="notebook-header">
       <div className="notebook-title">
         <h1 data-testid="notebook-title">{title || 'Untitled'}</h1>
         {description ? <p className="notebook-description">{description}</p> : null}
-        <span className="notebook-origin">{origin === 'bundled' ? 'bundled notebook' : 'your notebook'}</span>
+        <span className="notebook-origin">{origin === 'bundled' ? 'bundled notebook' : origin === 'shared' ? 'shared with you (not saved)' : 'your notebook'}</span>
       </div>
       <EngineStatus onRemeasure={onRemeasure} />
     </header>

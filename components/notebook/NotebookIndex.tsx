@@ -7,6 +7,7 @@ import { parseNotebook } from '@/lib/notebook/format';
 import type { Notebook } from '@/lib/notebook/types';
 import { cloneNotebook, createUserNotebook, deleteSaved, listSaved, type StoredNotebook } from '@/lib/store/library';
 import { newCell } from '@/lib/store/cellOps';
+import { notebookHref, OPEN_ROUTE } from './links';
 
 export interface BundledEntry {
   slug: string;
@@ -62,10 +63,15 @@ export function NotebookIndex({ bundled }: { bundled: BundledEntry[] }) {
     refresh();
     setNow(Date.now());
   }, [refresh]);
+  // `/?notebook=<URL>` imports from a URL: the open page fetches it and shows it behind the trust prompt.
+  useEffect(() => {
+    const url = new URLSearchParams(window.location.search).get('notebook');
+    if (url) router.replace(`${OPEN_ROUTE}?notebook=${encodeURIComponent(url)}${window.location.hash}`);
+  }, [router]);
 
   const open = async (nb: Notebook, trusted = true) => {
     const rec = await createUserNotebook(nb, { trusted });
-    router.push(`/notebooks/${rec.slug}`);
+    router.push(notebookHref(rec.slug));
   };
   const act = (fn: () => Promise<unknown>) => () => void fn().catch((e: unknown) => setError(e instanceof Error ? e.message : String(e)));
 
@@ -139,7 +145,7 @@ export function NotebookIndex({ bundled }: { bundled: BundledEntry[] }) {
                 {list.map((r) => (
                   <li key={r.slug} className="notebook-item" data-testid="notebook-item" data-slug={r.slug}>
                     <div className="notebook-item-main">
-                      <Link href={`/notebooks/${r.slug}`} data-testid="notebook-link" className="notebook-link">
+                      <Link href={notebookHref(r.slug)} data-testid="notebook-link" className="notebook-link">
                         {r.title}
                       </Link>
                       {r.edited ? <span className="tag">edited</span> : null}

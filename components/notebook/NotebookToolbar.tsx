@@ -1,5 +1,5 @@
 'use client';
-// Notebook toolbar: run all, interrupt, restart, download .md, revert to the bundled version, present, save state.
+// Notebook toolbar: run all, interrupt, restart, download .md, revert to the bundled version, present, share, save state.
 export interface NotebookToolbarProps {
   onRunAll(): void;
   onInterrupt(): void;
@@ -9,6 +9,12 @@ export interface NotebookToolbarProps {
   onRevert?: () => void;
   /** Enters presentation mode. */
   onPresent(): void;
+  /** Opens the share dialog. */
+  onShare(): void;
+  /** Workshop mode: back to the original notebook (bundled file or link), for each participant. */
+  onReset?: () => void;
+  /** A notebook opened from a link or URL: save it as the reader's own. */
+  onKeep?: () => void;
   /** "saved", "saving…" or an error. */
   saveState: string;
   /** Anything running or queued. */
@@ -36,9 +42,22 @@ export function NotebookToolbar(p: NotebookToolbarProps) {
           ⟲ Revert to bundled
         </button>
       ) : null}
+      {p.onReset ? (
+        <button type="button" onClick={p.onReset} data-testid="reset-original" title="Drop your edits and results and start again from the original notebook">
+          ⟲ Reset to the original
+        </button>
+      ) : null}
       <button type="button" onClick={p.onPresent} data-testid="present" title="Present: one slide per # or ## heading, code hidden (?present=1)">
         ▣ Present
       </button>
+      <button type="button" onClick={p.onShare} data-testid="share" title="A link that carries this notebook (or a .md file when it is too long)">
+        ⇪ Share
+      </button>
+      {p.onKeep ? (
+        <button type="button" onClick={p.onKeep} data-testid="keep-notebook" className="primary" title="Save this notebook in your notebooks, in this browser">
+          + Keep in my notebooks
+        </button>
+      ) : null}
       <span className="save-state" data-testid="save-state" aria-live="polite">
         {p.saveState}
       </span>

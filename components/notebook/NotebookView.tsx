@@ -1,21 +1,23 @@
 'use client';
 // One open notebook: header with the engine's real state, toolbar, cells with keyboard control, autosave, the trust gate,
-// presentation mode (?present=1) and crash recovery.
+// presentation mode (?present=1), crash recovery, sharing by link and workshop mode (?workshop=1).
 import Link from 'next/link';
-import { useSearchParams } from 'next/navigation';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Notebook } from '@/lib/notebook/types';
-import { isUserSlug } from '@/lib/store/library';
+import { createUserNotebook, isUserSlug } from '@/lib/store/library';
 import { useNotebookStore } from '@/lib/store/notebookStore';
 import { Cell, type CellActions } from './Cell';
 import { applyCommand, removeCell, runAll, runAndAdvance, runCell, runCells, setKind, undoRemove, type CommandDeps } from './commands';
 import { downloadNotebook } from './download';
 import { EngineCrashBanner, EngineRecoveryNotice } from './EngineCrashBanner';
+import { bundledPageUrl, notebookHref } from './links';
 import { NotebookHeader } from './NotebookHeader';
 import { forgetChoice } from './backendChoice';
 import { NotebookToolbar } from './NotebookToolbar';
 import { Presentation } from './Presentation';
 import { asBackend } from './recovery';
+import { notebookShareLink, ShareDialog } from './ShareDialog';
 import { TrustBanner, TrustDialog } from './TrustDialog';
 import { UndoToast } from './UndoToast';
 import { useCommandKeys } from './useCommandKeys';
@@ -23,6 +25,7 @@ import { useCrashRecovery } from './useCrashRecovery';
 import { useNotebookDoc } from './useNotebookDoc';
 import { useNotebookSession } from './useNotebookSession';
 import { browserStorage } from './wiring';
+import { browserMachine, workshopSettings } from './workshop';
 
 const isOn = (v: string | null) => ['1', 'true', 'yes'].includes(v ?? '');
 
@@ -30,15 +33,22 @@ export interface NotebookViewProps {
   slug: string;
   /** The bundled file's notebook (parsed on the server), or null for a user notebook. */
   bundled: Notebook | null;
+  /** A notebook that arrived by share link or URL: shown untrusted and unsaved until the reader keeps it. */
+  incoming?: { notebook: Notebook; from: string } | null;
 }
 
-export function NotebookView({ slug, bundled }: NotebookViewProps) {
+export function NotebookView({ slug, bundled, incoming = null }: NotebookViewProps) {
   const params = useSearchParams();
+  const router = useRouter();
   const backend = asBackend(params.get('backend'));
-  const quick = isOn(params.get('quick'));
   const presentParam = isOn(params.get('present'));
 
-  const doc = useNotebookDoc(slug, bundled);
+  const doc = useNotebookDoc(slug, bundled, incoming?.notebook ?? null);
+  // Fixed once the notebook is loaded (its front matter may ask for workshop mode), before the session starts.
+  const [machine] = useState(() => browserMachine(backend));
+  const workshopFrontMatter = useNotebookStore((s) => s.frontMatter.workshop);
+  const room = useMemo(() => workshopSettings(params, { title: '', workshop: workshopFrontMatter }, machine), [params, workshopFrontMatter, machine]);
+  const quick = room.quick;
   const session = useNotebookSession(doc.status === 'ready', { backend, quick });
   const recovery = useCrashRecovery(session, { debug: isOn(params.get('debug')) });
 
@@ -54,6 +64,7 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
 
   const [trustPrompt, setTrustPrompt] = useState<(() => void) | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [sharing, setSharing] = useState(false);
   const [presenting, setPresenting] = useState(presentParam);
   // A link or history step to ?present=1 (or away from it) enters (leaves) presentation mode.
   useEffect(() => setPresenting(presentParam), [presentParam]);
@@ -135,13 +146,41 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
     }
   }, []);
 
-  const onRevert = useCallback(async () => {
-    if (!window.confirm('Drop your edits to this notebook and go back to the bundled version?')) return;
-    await session?.interrupt();
-    await doc.revert();
-    session?.setCells(useNotebookStore.getState().cells);
-    await session?.restart();
-  }, [doc, session]);
+  const revertTo = useCallback(
+    async (question: string) => {
+      if (!window.confirm(question)) return;
+      await session?.interrupt();
+      await doc.revert();
+      session?.setCells(useNotebookStore.getState().cells);
+      await session?.restart();
+    },
+    [doc, session],
+  );
+  const onRevert = useCallback(() => revertTo('Drop your edits to this notebook and go back to the bundled version?'), [revertTo]);
+  const onReset = useCallback(() => revertTo('Reset to the original notebook? Your edits and results go, and the engine restarts.'), [revertTo]);
+
+  /** Saves a notebook that came by link or URL as the reader's own (trusted only if they already agreed). */
+  const onKeep = useCallback(async () => {
+    try {
+      const s = useNotebookStore.getState();
+      const rec = await createUserNotebook(s.toNotebook(), { trusted: s.trusted });
+      router.replace(notebookHref(rec.slug));
+    } catch (e) {
+      setNotice(`Could not keep this notebook: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }, [router]);
+
+  // In workshop mode the slides show where participants open the same notebook.
+  const participantLink = useMemo(() => {
+    if (!presenting || !room.workshop || typeof window === 'undefined') return null;
+    if (bundled && !isUserSlug(slug) && !incoming) return bundledPageUrl(window.location.origin, slug, '?workshop=1');
+    try {
+      const link = notebookShareLink({ frontMatter, cells }, { workshop: true });
+      return link.fits ? link.url : null;
+    } catch {
+      return null;
+    }
+  }, [presenting, room.workshop, bundled, slug, incoming, frontMatter, cells]);
 
   const onRemeasure = useCallback(() => {
     const storage = browserStorage();
@@ -161,12 +200,13 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
   }
 
   const busy = Object.values(runtime).some((r) => r.status === 'running' || r.status === 'queued');
-  const canRevert = Boolean(bundled) && !isUserSlug(slug) && hasLocalEdits;
+  const canRevert = Boolean(bundled) && !isUserSlug(slug) && hasLocalEdits && !room.workshop;
+  const canReset = room.workshop && (Boolean(incoming) || (Boolean(bundled) && !isUserSlug(slug)));
   const crashBanner = <EngineCrashBanner session={session} onRestart={(b) => void recovery.restartOn(b)} />;
   const recoveryNotice = <EngineRecoveryNotice notice={recovery.notice} onDismiss={recovery.dismiss} />;
   return (
-    <div className="notebook" data-testid="notebook" data-mode={mode} data-quick={quick || undefined}>
-      <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={bundled ? 'bundled' : 'user'} onRemeasure={onRemeasure} />
+    <div className="notebook" data-testid="notebook" data-mode={mode} data-quick={quick || undefined} data-workshop={room.workshop || undefined}>
+      <NotebookHeader title={frontMatter.title} description={frontMatter.description} origin={incoming ? 'shared' : bundled ? 'bundled' : 'user'} onRemeasure={onRemeasure} />
       {/* The toolbar and what the engine has to say stay in sight wherever the page is scrolled. */}
       <div className="notebook-sticky">
         <NotebookToolbar
@@ -175,20 +215,28 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
           onRestart={() => void session?.restart()}
           onDownload={onDownload}
           onRevert={canRevert ? () => void onRevert() : undefined}
+          onReset={canReset ? () => void onReset() : undefined}
           onPresent={() => present(true)}
-          saveState={doc.error ?? (dirty ? 'saving…' : hasLocalEdits || isUserSlug(slug) ? 'saved' : '')}
+          onShare={() => setSharing(true)}
+          onKeep={incoming ? () => void onKeep() : undefined}
+          saveState={doc.error ?? (incoming ? 'not saved' : dirty ? 'saving…' : hasLocalEdits || isUserSlug(slug) ? 'saved' : '')}
           busy={busy}
           disabled={!session}
         />
         {!presenting ? crashBanner : null}
         {!presenting ? recoveryNotice : null}
+        {room.workshop ? (
+          <p className="workshop-badge" data-testid="workshop-badge" data-quick={quick || undefined}>
+            Workshop mode{room.reason ? ` · quick settings (${room.reason})` : quick ? ' · quick settings' : ''}
+          </p>
+        ) : null}
       </div>
       {notice ? (
         <div className="notice" role="alert" onClick={() => setNotice(null)}>
           {notice}
         </div>
       ) : null}
-      {!trusted ? <TrustBanner onTrust={() => useNotebookStore.getState().setTrusted(true)} /> : null}
+      {!trusted ? <TrustBanner from={incoming?.from} onTrust={() => useNotebookStore.getState().setTrusted(true)} /> : null}
       {presenting ? (
         // Cells unmount while presenting: a DOM output (a chart, a widget) can sit in one place only, and here it is the slide.
         <Presentation
@@ -203,6 +251,11 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
             <>
               {crashBanner}
               {recoveryNotice}
+              {participantLink ? (
+                <p className="participant-link">
+                  Follow along: <a href={participantLink} data-testid="participant-link">{participantLink.length > 90 ? `${participantLink.slice(0, 87)}…` : participantLink}</a>
+                </p>
+              ) : null}
             </>
           }
         />
@@ -231,8 +284,10 @@ export function NotebookView({ slug, bundled }: NotebookViewProps) {
         </main>
       )}
       <UndoToast count={deletedCount} onUndo={() => undoRemove(deps.current)} />
+      {sharing ? <ShareDialog notebook={{ frontMatter, cells }} onClose={() => setSharing(false)} /> : null}
       {trustPrompt ? (
         <TrustDialog
+          from={incoming?.from}
           codeCells={cells.filter((c) => c.kind === 'code').length}
           onCancel={() => setTrustPrompt(null)}
           onAccept={() => {

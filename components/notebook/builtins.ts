@@ -1,4 +1,5 @@
 // The names every cell can use besides its own: the lab, charts, inputs, tfjs, widgets, and the page's quick flag.
+import { WASM_PATH } from '@/lib/engine/basePath';
 import type { EngineConnection } from '@/lib/engine/client';
 import type { CheckpointsOptions } from '@/components/panels/checkpoints';
 import type { DataPickerOptions } from '@/components/panels/dataPicker';
@@ -82,7 +83,7 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
       ]);
       // The page's tfjs runs on the backend the engine chose (tfjs would default to WebGL), so a cell that checks its
       // own math against the engine compares like with like, and a browser whose WebGL is broken is not used.
-      await selectBackend({ backend: conn?.info.backend, wasmPath: '/tfjs-wasm/' });
+      await selectBackend({ backend: conn?.info.backend, wasmPath: WASM_PATH });
       return tf;
     }),
   };

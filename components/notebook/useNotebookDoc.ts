@@ -1,5 +1,6 @@
 'use client';
 // Thin hook: loads the notebook for a route (saved copy first, else the bundled file) and autosaves edits to IndexedDB.
+// A notebook that arrived by link or URL (`incoming`) is shown unsaved and untrusted until the reader keeps it.
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Notebook } from '@/lib/notebook/types';
 import { createAutosaver, type Autosaver } from '@/lib/store/autosave';
@@ -15,7 +16,7 @@ interface Pending {
   revision: number;
 }
 
-export function useNotebookDoc(slug: string, bundled: Notebook | null) {
+export function useNotebookDoc(slug: string, bundled: Notebook | null, incoming: Notebook | null = null) {
   const [status, setStatus] = useState<DocStatus>('loading');
   const [error, setError] = useState<string | null>(null);
   const saver = useRef<Autosaver<Pending> | null>(null);
@@ -23,6 +24,12 @@ export function useNotebookDoc(slug: string, bundled: Notebook | null) {
   useEffect(() => {
     let cancelled = false;
     const store = useNotebookStore.getState;
+    if (incoming) {
+      // Code from outside never runs until the reader has seen it and agreed; nothing is written until they keep it.
+      store().load({ slug, notebook: incoming, trusted: false, hasLocalEdits: false });
+      setStatus('ready');
+      return;
+    }
     const autosaver = createAutosaver<Pending>(
       async (p) => {
         await saveNotebook(p.slug, p.notebook, p.trusted);
@@ -64,15 +71,21 @@ export function useNotebookDoc(slug: string, bundled: Notebook | null) {
       document.removeEventListener('visibilitychange', onVisibility);
       flush();
     };
-  }, [slug, bundled]);
+  }, [slug, bundled, incoming]);
 
   /** Drops local edits of a bundled notebook and shows the bundled file again. */
   const revert = useCallback(async () => {
+    if (incoming) {
+      // Back to the text of the link; agreeing to run it once still holds for the same text.
+      const s = useNotebookStore.getState();
+      s.load({ slug, notebook: incoming, trusted: s.trusted, hasLocalEdits: false });
+      return;
+    }
     if (!bundled || isUserSlug(slug)) return;
     saver.current?.cancel();
     await deleteSaved(slug);
     useNotebookStore.getState().load({ slug, notebook: bundled, trusted: true, hasLocalEdits: false });
-  }, [slug, bundled]);
+  }, [slug, bundled, incoming]);
 
   const flush = useCallback(() => saver.current?.flush() ?? Promise.resolve(), []);
 

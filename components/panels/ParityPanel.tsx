@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { isBackendName, selectBackend } from '@/lib/engine/backend';
+import { WASM_PATH } from '@/lib/engine/basePath';
 import type { BackendInfo } from '@/lib/engine/types';
 import { FIXTURE_URL, loadParityFixture, runParity, type NormParity } from './parity';
 
@@ -24,7 +25,7 @@ let running: Promise<ParityReport | null> | null = null;
 async function run(requested: string | null, steps: number): Promise<ParityReport | null> {
   const fx = await loadParityFixture();
   if (!fx) return null;
-  const info = await selectBackend({ backend: isBackendName(requested) ? requested : undefined, wasmPath: '/tfjs-wasm/' });
+  const info = await selectBackend({ backend: isBackendName(requested) ? requested : undefined, wasmPath: WASM_PATH });
   const gpuErrors: string[] = [];
   // tfjs-backend-webgpu keeps its GPUDevice as `device`; an uncaptured error there is otherwise only a console line.
   const device = tf.backend() as unknown as { device?: GpuDevice };

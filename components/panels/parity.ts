@@ -2,13 +2,14 @@
 // against ../shared/fixtures/reference-small (served at /fixtures/reference-small/ by scripts/copy-wasm.mjs),
 // then a few AdamW steps compared with the same steps on the cpu backend. Drives /parity and e2e/webgpu-parity.
 import * as tf from '@tensorflow/tfjs-core';
+import { BASE_PATH } from '@/lib/engine/basePath';
 import { readSafetensors, type NamedTensor } from '@/lib/io/safetensors';
 import { fromReferenceConfig, NORM_ACTIVATIONS, type ModelConfig, type NormActivation } from '@/lib/tokenformer/config';
 import { modelFromTensors } from '@/lib/tokenformer/model';
 import { AdamW } from '@/lib/train/adamw';
 import { trainStep } from '@/lib/train/train_step';
 
-export const FIXTURE_URL = '/fixtures/reference-small/';
+export const FIXTURE_URL = `${BASE_PATH}/fixtures/reference-small/`;
 
 interface NormExpectation {
   logits: number[][][];

@@ -146,3 +146,31 @@ describe('trainer widget', () => {
     expect(await none.list()).toEqual([]);
   });
 });
+
+describe('trainer widget on a diverging run', () => {
+  it('shows the divergence, the skipped steps and the rollback, and marks the chart (real engine, lr 1e30)', async () => {
+    const { microEngine } = await import('./testEngine');
+    const { engine, api } = await microEngine();
+    const el = trainer(api, { steps: 20, lr: 1e30, batchSize: 2, seqLen: 16, width: 320, train: { warmupSteps: 0 } });
+    const summary = await el.start();
+    expect(summary?.divergence).toMatchObject({ step: 2, reason: 'loss is NaN', rolledBackTo: 0 });
+    expect(el.value.state).toBe('diverged');
+    const note = q(el, 'train-divergence');
+    expect(note.hidden).toBe(false);
+    expect(note.getAttribute('role')).toBe('alert');
+    expect(note.textContent).toBe('Training diverged at step 2: loss is NaN (4 non-finite steps in a row). The model and optimizer were rolled back to step 0. Try a lower learning rate.');
+    expect(q(el, 'train-skipped').textContent).toBe('4');
+    expect(q(el, 'train-step').textContent).toBe('0');
+    // The loss readout never shows NaN: skipped steps do not replace the last finite loss.
+    expect(Number.isFinite(Number(q(el, 'train-loss').dataset.loss))).toBe(true);
+    expect(q(el, 'train-chart').textContent).toContain('diverged at 2: loss is NaN · back to step 0');
+    // A new run clears the message.
+    await el.start();
+    expect(q(el, 'train-divergence').hidden).toBe(false); // lr is still 1e30 in the field: it diverges again
+    (q(el, 'train-lr') as HTMLInputElement).value = '0.001';
+    expect((await el.start())?.divergence).toBeUndefined();
+    expect(q(el, 'train-divergence').hidden).toBe(true);
+    expect(el.value.state).toBe('done');
+    await engine.dispose();
+  }, 60_000);
+});

@@ -1,14 +1,15 @@
-// Training widget for notebook cells: a framework-free DOM factory with start/pause/resume/stop, settings, progress, live chart.
+// Training widget for notebook cells: a framework-free DOM factory with start/pause/resume/stop, settings, progress, live chart,
+// and what happened to non-finite steps (skipped, or a divergence rolled back).
 import type { EngineApi, TrainSummary } from '@/lib/engine/api';
 import { trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from '@/lib/engine/autosaver';
 import type { CheckpointStore } from '@/lib/io/checkpoint-store';
-import type { Metrics, TrainOptions } from '@/lib/engine/types';
+import type { DivergenceEvent, Metrics, TrainOptions } from '@/lib/engine/types';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { lossChart } from '@/components/viz/lossChart';
 import { formatBytes, formatClock, formatCount } from './format';
 import { statRow } from './panelKit';
 
-export type TrainerState = 'idle' | 'training' | 'paused' | 'done' | 'stopped' | 'error';
+export type TrainerState = 'idle' | 'training' | 'paused' | 'done' | 'stopped' | 'diverged' | 'error';
 
 /** What the widget holds; an `input` event fires when `state` changes, so `viewof` cells can react. */
 export interface TrainerValue {
@@ -56,6 +57,12 @@ export interface TrainerElement extends HTMLDivElement {
 
 const CHART_INTERVAL_MS = 500;
 
+/** One line for the user: where it went wrong, why, and what was kept. */
+export function divergenceMessage(d: DivergenceEvent): string {
+  const back = d.rolledBackTo === null ? 'There was no good state in this run to roll back to.' : `The model and optimizer were rolled back to step ${d.rolledBackTo}.`;
+  return `Training diverged at step ${d.step}: ${d.reason} (${d.badSteps} non-finite step${d.badSteps === 1 ? '' : 's'} in a row). ${back} Try a lower learning rate.`;
+}
+
 function numberField(doc: Document, label: string, testid: string, value: number, step: string) {
   const input = h(doc, 'input', { type: 'number', value, step, min: 0, 'data-testid': testid, 'aria-label': label });
   const wrap = h(doc, 'label', { class: 'trainer-field' });
@@ -92,10 +99,15 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
   const etaEl = stat('ETA', 'train-eta');
   const tpsEl = stat('tokens/s', 'train-tps');
   const memEl = stat('memory', 'train-memory');
+  const skippedEl = stat('skipped', 'train-skipped');
+  skippedEl.title = 'steps whose loss or gradient norm was NaN or infinite; they did not change the model';
+  skippedEl.textContent = '0';
   const errorEl = h(doc, 'div', { class: 'trainer-error', role: 'alert', 'data-testid': 'train-error' });
   errorEl.hidden = true;
+  const divergedEl = h(doc, 'div', { class: 'trainer-error trainer-diverged', role: 'alert', 'data-testid': 'train-divergence' });
+  divergedEl.hidden = true;
   const chartHost = h(doc, 'div', { class: 'trainer-chart', 'data-testid': 'train-chart' });
-  root.append(bar, progress, stats, errorEl, chartHost);
+  root.append(bar, progress, stats, errorEl, divergedEl, chartHost);
 
   // Run bookkeeping: ETA uses time spent training, not time spent paused.
   let runSteps = 0;
@@ -158,6 +170,11 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     if (m.valBpb !== undefined) valEl.textContent = m.valBpb.toFixed(3);
     tpsEl.textContent = formatCount(m.tokensPerSec);
     memEl.textContent = `${formatBytes(m.numBytes)} · ${m.numTensors} tensors`;
+    if (m.skipped !== undefined) skippedEl.textContent = String(m.skipped);
+    if (m.divergence) {
+      divergedEl.textContent = divergenceMessage(m.divergence);
+      divergedEl.hidden = false;
+    }
     const spent = activeMs + (activeSince !== null ? now() - activeSince : 0);
     etaEl.textContent = done > 0 ? formatClock(((runSteps - done) * spent) / done / 1000) : '–';
     scheduleChart();
@@ -189,6 +206,8 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     value.summary = null;
     value.error = null;
     errorEl.hidden = true;
+    divergedEl.hidden = true;
+    skippedEl.textContent = '0';
     progress.value = 0;
     etaEl.textContent = '–';
     setState('training');
@@ -199,8 +218,14 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
       if (!disposed) {
         progress.value = summary.stopped ? progress.value : 1;
         etaEl.textContent = summary.stopped ? '–' : '0:00';
+        if (summary.divergence) {
+          // The step readout follows the model, which is back at the rollback point.
+          divergedEl.textContent = divergenceMessage(summary.divergence);
+          divergedEl.hidden = false;
+          if (summary.divergence.rolledBackTo !== null) stepEl.textContent = stepEl.dataset.step = String(summary.divergence.rolledBackTo);
+        }
         scheduleChart(true);
-        setState(summary.stopped ? 'stopped' : 'done');
+        setState(summary.divergence ? 'diverged' : summary.stopped ? 'stopped' : 'done');
       }
       return summary;
     } catch (e) {

@@ -22,6 +22,13 @@ const GROW: GrowthEvent = { step: 20, mode: 'preserve', changes: { 'sequential.2
 const RUN_A: LossRun = { name: 'tokenformer', metrics: metrics(40), growth: [GROW] };
 const RUN_B: LossRun = { name: 'transformer', metrics: metrics(40, { base: 9 }) };
 
+/** A run that diverged at step 23 and stopped at 25, rolled back to step 19; the last metrics carry the event. */
+function diverged(): LossRun {
+  const m = metrics(25);
+  m[24] = { ...m[24], divergence: { step: 23, reason: 'loss is NaN', badSteps: 3, stoppedAt: 25, rolledBackTo: 19 } };
+  return { name: 'tokenformer', metrics: m };
+}
+
 describe('lossSeries', () => {
   it('maps x to step, tokens or FLOPs, and places growth at the first metric at or after its step', () => {
     for (const [x, want] of [['step', 20], ['tokens', 20 * 2048], ['flops', 20 * 3.2e9]] as const) {
@@ -54,6 +61,13 @@ describe('lossSeries', () => {
     expect(lossSeries({ name: 'r', metrics: m }, { logY: true }).train.map((p) => p.step)).toEqual([1, 4, 5]);
   });
 
+  it('marks a divergence at its first bad step, with a dot on the last finite loss before it', () => {
+    const s = lossSeries(diverged());
+    expect(s.divergence).toEqual([{ run: 'tokenformer', step: 23, x: 23, y: s.train.find((p) => p.step === 22)!.y, label: 'diverged at 23: loss is NaN · back to step 19' }]);
+    expect(lossSeries(diverged(), { x: 'tokens' }).divergence[0].x).toBe(23 * 2048);
+    expect(lossSeries(RUN_A).divergence).toEqual([]);
+  });
+
   it('formats large numbers compactly', () => {
     expect([formatSI(950), formatSI(12_288), formatSI(3.2e9), formatSI(0.125)]).toEqual(['950', '12.3k', '3.2G', '0.13']);
   });
@@ -72,6 +86,14 @@ describe('lossChart', () => {
     expect(el.textContent).toContain('transformer');
     expect(el.textContent).toContain('grow preserve +12.3k');
     expect(el.textContent).toContain('tokens seen');
+  });
+
+  it('renders a divergence marker: a red rule, a dot and the reason (snapshot)', () => {
+    const el = lossChart(diverged(), { document, width: 480, height: 240 });
+    expect(el.outerHTML).toMatchSnapshot();
+    expect(el.textContent).toContain('diverged at 23: loss is NaN · back to step 19');
+    expect(el.querySelectorAll('[stroke="#c62828"] line, line[stroke="#c62828"]').length).toBe(1);
+    expect(el.querySelectorAll('[fill="#c62828"] circle, circle[fill="#c62828"]').length).toBe(1);
   });
 
   it('shows an empty state before the first step', () => {

@@ -1,4 +1,4 @@
-// Training and validation bits-per-byte over steps, tokens or FLOPs for one or more runs, with growth events.
+// Training and validation bits-per-byte over steps, tokens or FLOPs for one or more runs, with growth and divergence events.
 import * as Plot from '@observablehq/plot';
 import type { GrowthEvent } from '../../lib/tokenformer/types';
 import type { Metrics } from '../../lib/engine/types';
@@ -39,11 +39,21 @@ export interface GrowthMark {
   label: string;
 }
 
+/** Where a run diverged (its first non-finite step), with the last finite training loss before it for the dot. */
+export interface DivergenceMark {
+  run: string;
+  step: number;
+  x: number;
+  y?: number;
+  label: string;
+}
+
 const X_OF: Record<LossXAxis, (m: Metrics) => number> = {
   step: (m) => m.step,
   tokens: (m) => m.tokensSeen,
   flops: (m) => m.flops,
 };
+const DIVERGED = '#c62828';
 const X_LABEL: Record<LossXAxis, string> = { step: 'step', tokens: 'tokens seen', flops: 'training FLOPs' };
 
 /** Compact number: 1.2k, 3.4M, 5G. */
@@ -67,8 +77,8 @@ function growthEvents(run: LossRun): GrowthEvent[] {
   return out.sort((a, b) => a.step - b.step);
 }
 
-/** Where a growth event sits on a tokens/FLOPs axis: the first metric at or after its step, else the last one. */
-function eventX(e: GrowthEvent, metrics: readonly Metrics[], axis: LossXAxis): number | undefined {
+/** Where an event sits on a tokens/FLOPs axis: the first metric at or after its step, else the last one. */
+function eventX(e: { step: number }, metrics: readonly Metrics[], axis: LossXAxis): number | undefined {
   if (axis === 'step') return e.step;
   if (metrics.length === 0) return undefined;
   const at = metrics.find((m) => m.step >= e.step) ?? metrics[metrics.length - 1];
@@ -76,7 +86,10 @@ function eventX(e: GrowthEvent, metrics: readonly Metrics[], axis: LossXAxis): n
 }
 
 /** The plotted data, computed without a DOM: thinned train/val points and growth marks. */
-export function lossSeries(input: LossRun | readonly LossRun[], options: LossChartOptions = {}): { runs: string[]; train: LossPoint[]; val: LossPoint[]; growth: GrowthMark[] } {
+export function lossSeries(
+  input: LossRun | readonly LossRun[],
+  options: LossChartOptions = {},
+): { runs: string[]; train: LossPoint[]; val: LossPoint[]; growth: GrowthMark[]; divergence: DivergenceMark[] } {
   const runs: readonly LossRun[] = Array.isArray(input) ? input : [input as LossRun];
   const axis = options.x ?? 'step';
   const maxPoints = Math.max(4, Math.floor(options.maxPoints ?? options.width ?? 640));
@@ -86,6 +99,7 @@ export function lossSeries(input: LossRun | readonly LossRun[], options: LossCha
   const train: LossPoint[] = [];
   const val: LossPoint[] = [];
   const growth: GrowthMark[] = [];
+  const divergence: DivergenceMark[] = [];
   for (const run of runs) {
     const t: LossPoint[] = [];
     const v: LossPoint[] = [];
@@ -103,8 +117,16 @@ export function lossSeries(input: LossRun | readonly LossRun[], options: LossCha
       const added = e.paramsAfter - e.paramsBefore;
       growth.push({ run: run.name, step: e.step, x, label: `grow ${e.mode}${added ? ` +${formatSI(added)}` : ''}` });
     }
+    for (const m of run.metrics) {
+      const d = m.divergence;
+      const x = d && eventX(d, run.metrics, axis);
+      if (!d || x === undefined) continue;
+      const before = t.filter((p) => p.step < d.step).at(-1);
+      const back = d.rolledBackTo === null ? '' : ` · back to step ${d.rolledBackTo}`;
+      divergence.push({ run: run.name, step: d.step, x, y: before?.y, label: `diverged at ${d.step}: ${d.reason}${back}` });
+    }
   }
-  return { runs: runs.map((r) => r.name), train, val, growth };
+  return { runs: runs.map((r) => r.name), train, val, growth, divergence };
 }
 
 export function lossChart(input: LossRun | readonly LossRun[], options: LossChartOptions = {}): VizElement {
@@ -112,7 +134,7 @@ export function lossChart(input: LossRun | readonly LossRun[], options: LossChar
   const width = options.width ?? 640;
   const height = options.height ?? 300;
   const axis = options.x ?? 'step';
-  const { runs, train, val, growth } = lossSeries(input, { ...options, width });
+  const { runs, train, val, growth, divergence } = lossSeries(input, { ...options, width });
   if (train.length === 0 && val.length === 0) {
     return Plot.plot({
       document: doc,
@@ -140,6 +162,10 @@ export function lossChart(input: LossRun | readonly LossRun[], options: LossChar
       Plot.line(train, { x: 'x', y: 'y', z: 'run', stroke: 'run', strokeWidth: 1.5 }),
       Plot.line(val, { x: 'x', y: 'y', z: 'run', stroke: 'run', strokeDasharray: '5,3' }),
       Plot.dot(val, { x: 'x', y: 'y', stroke: 'run', fill: 'white', r: 2.5 }),
+      // Divergence: a red rule at the first non-finite step, a dot on the last finite loss before it, the reason.
+      Plot.ruleX(divergence, { x: 'x', stroke: DIVERGED, strokeWidth: 1.5 }),
+      Plot.dot(divergence.filter((d) => d.y !== undefined), { x: 'x', y: 'y', fill: DIVERGED, r: 4 }),
+      Plot.text(divergence, { x: 'x', text: 'label', frameAnchor: 'bottom', textAnchor: 'end', dx: -4, dy: -4, fill: DIVERGED, fontSize: 10 }),
     ],
   });
 }

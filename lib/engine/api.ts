@@ -2,7 +2,7 @@
 import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
 import type { TextLoss, TokenizerInfo } from './text';
-import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
+import type { BackendInfo, BackendName, DataInfo, DataSpec, DivergenceEvent, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 /** How the engine picks its backend (lib/engine/backend.ts selectBackend). */
 export interface InitOptions {
@@ -36,6 +36,10 @@ export interface TrainSummary {
   finalLoss: number;
   stopped: boolean;
   elapsedMs: number;
+  /** Steps skipped because their loss or gradient norm was not finite. */
+  skipped?: number;
+  /** Set when non-finite steps stopped the run and it was rolled back (see `TrainOptions.maxNonFiniteSteps`). */
+  divergence?: DivergenceEvent;
 }
 
 /** One place in the data that weights a parameter token strongly (a "max-activating" context). */

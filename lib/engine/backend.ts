@@ -108,6 +108,10 @@ async function selectMeasured(opts: SelectOptions): Promise<BackendInfo | null> 
  */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
   if (opts.wasmPath) setWasmPaths(opts.wasmPath);
+  // A cross-origin-isolated page (COOP/COEP from the server or public/sw.js) would get tfjs's threaded wasm, whose
+  // pthread workers are built from the factory function's source text; once a bundler has minified that function it
+  // refers to names outside itself and every thread dies ("r is not defined"), leaving the engine starting forever.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!opts.backend && opts.measure) {
     const measured = await selectMeasured(opts);
     if (measured) return measured;

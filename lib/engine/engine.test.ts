@@ -112,13 +112,34 @@ describe('Engine', () => {
 
   it('loads weights holding NaN for inspection but refuses to train on them', async () => {
     const e = await fresh();
-    const { decodeCheckpoint, encodeCheckpoint } = await import('../io');
-    const ck = decodeCheckpoint(await e.saveCheckpoint());
-    const emb = ck.tensors.get('sequential.0.word_embeddings.weight')!;
-    emb.data[3] = NaN;
-    await e.loadCheckpoint(encodeCheckpoint({ tensors: ck.tensors, config: ck.config!, growth: ck.growth! }), 'nan.safetensors');
+    // Written at the safetensors level: the checkpoint encoder never writes NaN.
+    const { readSafetensors, writeSafetensors } = await import('../io');
+    const file = readSafetensors(await e.saveCheckpoint());
+    file.tensors.get('sequential.0.word_embeddings.weight')!.data[3] = NaN;
+    await e.loadCheckpoint(writeSafetensors(file.tensors, file.metadata), 'nan.safetensors');
     await expect(e.train({ steps: 1, batchSize: 2, seqLen: 16 }, () => {})).rejects.toThrow(/refusing to train.*NaN/);
+    await expect(e.saveCheckpoint()).rejects.toThrow(/^refusing to save: tensor "sequential\.0\.word_embeddings\.weight" holds NaN at index 3 /);
     expect((await e.modelInfo())!.step).toBe(0);
+    await e.dispose();
+  });
+
+  it('a diverging run (lr 1e30) stops, rolls back, and says so in the metrics, the summary and the run record', async () => {
+    const e = await fresh();
+    const ids = [[1, 2, 3, 4, 5, 6]];
+    const before = await e.logits(ids);
+    const seen: Metrics[] = [];
+    const s = await e.train({ steps: 20, batchSize: 4, seqLen: 16, lr: 1e30, warmupSteps: 0 }, (m) => seen.push(m));
+    // Step 1 updates with finite numbers into weights that overflow; steps 2-4 are NaN, seen at the read-back of step 5.
+    const event = { step: 2, reason: 'loss is NaN', badSteps: 4, stoppedAt: 5, rolledBackTo: 0 };
+    expect(s.divergence).toEqual(event);
+    expect(seen[seen.length - 1].divergence).toEqual(event);
+    expect(seen.every((m) => Number.isFinite(m.loss))).toBe(true);
+    expect((await e.runs())[0].metrics.at(-1)!.divergence).toEqual(event);
+    expect((await e.modelInfo())!.step).toBe(0);
+    expect(Array.from((await e.logits(ids)).logits)).toEqual(Array.from(before.logits));
+    // What is left is the good state: it saves, and trains on at a sane rate.
+    expect((await e.saveCheckpoint({ includeOptimizer: true })).length).toBeGreaterThan(0);
+    expect((await e.train({ steps: 3, batchSize: 4, seqLen: 16 }, () => {})).divergence).toBeUndefined();
     await e.dispose();
   });
 

@@ -1,4 +1,5 @@
-// The training run loop: steps, pause/resume/stop, growth between steps, throttled metrics, periodic eval.
+// The training run loop: steps, pause/resume/stop, growth between steps, throttled metrics, periodic eval, and the
+// divergence guard (non-finite steps skipped on the device, rollback after too many in a row).
 import * as tf from '@tensorflow/tfjs-core';
 import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import type { TrainSummary } from './api';
@@ -7,9 +8,11 @@ import type { OptimizerState } from '../io';
 import type { LanguageModel } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
 import { learningRate } from '../train/schedule';
-import { trainStep } from '../train/train_step';
+import { applyGradients, computeGradients, disposeGradients } from '../train/train_step';
+import { DivergenceGuard } from '../train/guard';
+import type { NonFiniteRun } from '../train/divergence';
 import { bitsPerByteOf, evaluateOn, growWithOptimizer, optimizerState } from './glue';
-import type { Metrics, TrainOptions } from './types';
+import type { DivergenceEvent, Metrics, TrainOptions } from './types';
 
 /** Metrics reach the caller at most this often (ms), except at growth, eval and the last step. */
 const EMIT_INTERVAL_MS = 100;
@@ -24,6 +27,13 @@ const yieldToEventLoop = () =>
       ch.port2.postMessage(null);
     }
   });
+
+/** Where a rollback returns to: the counters that go with the snapshot's weights. */
+interface RunPoint {
+  step: number;
+  tokensSeen: number;
+  flops: number;
+}
 
 interface PendingGrowth {
   opts: GrowOptions;
@@ -99,10 +109,13 @@ export class Trainer {
     const schedule = { lr: maxLr, minLr: o.minLr ?? maxLr / 10, warmupSteps: o.warmupSteps ?? Math.min(100, Math.ceil(o.steps / 10)), totalSteps: o.steps };
     const logEvery = Math.max(1, o.logEvery ?? 5);
     const growAt = [...(o.growAt ?? [])].sort((a, b) => a.step - b.step);
+    const guard = new DivergenceGuard<RunPoint>(this.model.params, this.optimizer, o.maxNonFiniteSteps ?? 3);
+    let divergence: DivergenceEvent | undefined;
     const t0 = performance.now();
     let lastEmit = -Infinity;
     let lastLoss = NaN;
     let lastBpb = NaN;
+    let lastLr = learningRate(schedule, 0);
     let lastValBpb: number | undefined;
     let windowStart = performance.now();
     let windowTokens = 0;
@@ -128,26 +141,46 @@ export class Trainer {
             p.reject(e as Error);
           }
         }
-        const lr = learningRate(schedule, this.step - startStep);
+        if (growth) guard.invalidate();
+        const lr = (lastLr = learningRate(schedule, this.step - startStep));
         const ids = batcher.next();
         const batch = tf.tensor2d(ids, [batchSize, seqLen], 'int32'); // [B, T]
-        const loss = trainStep(this.model, this.optimizer, batch, lr, { gradClip: o.gradClip ?? 1, freeze });
+        const g = computeGradients(this.model, batch, { gradClip: o.gradClip ?? 1, freeze });
         batch.dispose();
+        const n = this.step + 1;
+        const last = n === endStep;
+        windowTokens += batchSize * seqLen; // this step's forward and backward are done by the read-back below
+        // Reading back synchronises with the device: only every logEvery steps, before that step's update, so a
+        // finite loss vouches for the state it was computed on. Other steps' loss and norm wait on the device.
+        let tripped: NonFiniteRun | null = null;
+        try {
+          if (n % logEvery === 0 || last || growth || n === startStep + 1) {
+            const r = await guard.check(n, g.loss, g.norm);
+            tripped = r.tripped;
+            if (!tripped && r.finite) guard.commit({ step: this.step, tokensSeen: this.tokensSeen, flops: this.flops });
+            lastLoss = r.loss;
+            lastBpb = bitsPerByteOf(r.loss, batchSize * (seqLen - 1), predictedBytes(tokenizer, ids, seqLen));
+            const now = performance.now();
+            tokensPerSec = (windowTokens / (now - windowStart)) * 1000;
+            windowStart = now;
+            windowTokens = 0;
+          } else guard.defer(n, g.loss, g.norm);
+        } catch (e) {
+          disposeGradients(g);
+          throw e;
+        } finally {
+          tf.dispose([g.loss, g.norm]);
+        }
+        if (tripped) {
+          // Step n's update is dropped, not applied: the run stops here.
+          disposeGradients(g);
+          divergence = this.rollBack(guard, tripped, n);
+          break;
+        }
+        applyGradients(this.optimizer, g, lr);
         this.step++;
         this.tokensSeen += batchSize * seqLen;
-        windowTokens += batchSize * seqLen;
         this.flops += 3 * this.model.flopsPerToken(seqLen) * batchSize * seqLen;
-        const last = this.step === endStep;
-        // Reading the loss back synchronises with the device: only every logEvery steps.
-        if (this.step % logEvery === 0 || last || growth || this.step === startStep + 1) {
-          lastLoss = (await loss.data())[0];
-          lastBpb = bitsPerByteOf(lastLoss, batchSize * (seqLen - 1), predictedBytes(tokenizer, ids, seqLen));
-          const now = performance.now();
-          tokensPerSec = (windowTokens / (now - windowStart)) * 1000;
-          windowStart = now;
-          windowTokens = 0;
-        }
-        loss.dispose();
         let evaluated = false;
         if (o.evalEvery && (this.step % o.evalEvery === 0 || last)) {
           const r = await evaluateOn(this.model, corpus.val, { batches: o.evalBatches ?? 4, batchSize, seqLen, tokenizer });
@@ -173,11 +206,39 @@ export class Trainer {
             numBytes: mem.numBytes,
             elapsedMs: now - t0,
             growth,
+            skipped: guard.skipped,
           });
         }
         await yieldToEventLoop();
       }
+      if (!divergence) {
+        // Steps not read back yet (a stop between two read-backs); a run that ends on non-finite steps diverged.
+        const trailing = await guard.finish();
+        if (trailing) divergence = this.rollBack(guard, trailing, this.step);
+      }
+      if (divergence) {
+        // The last metrics carry the event: step and counters where the run stopped, before the rollback.
+        const mem = tf.memory();
+        onMetrics({
+          step: divergence.stoppedAt,
+          totalSteps: endStep,
+          loss: lastLoss,
+          bpb: lastBpb,
+          valBpb: lastValBpb,
+          lr: lastLr,
+          tokensPerSec,
+          tokensSeen: this.tokensSeen,
+          flops: this.flops,
+          params: this.model.paramCount(),
+          numTensors: mem.numTensors,
+          numBytes: mem.numBytes,
+          elapsedMs: performance.now() - t0,
+          skipped: guard.skipped,
+          divergence,
+        });
+      }
     } finally {
+      guard.dispose();
       this.running = false;
       this.paused = false;
       // Growth asked for while stopping still happens: the model is idle now.
@@ -189,7 +250,18 @@ export class Trainer {
         }
       }
     }
-    return { steps: this.step - startStep, finalLoss: lastLoss, stopped: this.step < endStep, elapsedMs: performance.now() - t0 };
+    return { steps: this.step - startStep, finalLoss: lastLoss, stopped: this.step < endStep, elapsedMs: performance.now() - t0, skipped: guard.skipped, divergence };
+  }
+
+  /** Stops on a run of non-finite steps: the model and optimizer go back to the guard's last good state. */
+  private rollBack(guard: DivergenceGuard<RunPoint>, run: NonFiniteRun, stoppedAt: number): DivergenceEvent {
+    const to = guard.rollback();
+    if (to) {
+      this.step = to.step;
+      this.tokensSeen = to.tokensSeen;
+      this.flops = to.flops;
+    }
+    return { ...run, stoppedAt, rolledBackTo: to ? to.step : null };
   }
 
   dispose() {

@@ -85,6 +85,25 @@ export interface TrainOptions {
   trainOnly?: 'all' | 'new-tokens';
   /** Growth events to apply when the step count reaches `step`. */
   growAt?: { step: number; grow: GrowOptions }[];
+  /**
+   * Stop and roll back after this many non-finite steps in a row (default 3). A step whose loss or gradient norm
+   * is NaN or infinite is always skipped; a run that ends on such steps counts as diverged whatever their number.
+   */
+  maxNonFiniteSteps?: number;
+}
+
+/** Training stopped on non-finite steps; the model and optimizer were restored to the last good state. */
+export interface DivergenceEvent {
+  /** The first step of the run of non-finite steps (1-based, as `Metrics.step`). */
+  step: number;
+  /** Why that step was skipped: "loss is NaN", "gradient norm is Infinity", ... */
+  reason: string;
+  /** Non-finite steps in a row when training stopped. */
+  badSteps: number;
+  /** The last step the run reached. */
+  stoppedAt: number;
+  /** The step whose state the model and optimizer were restored to; null when the run had no good state to return to. */
+  rolledBackTo: number | null;
 }
 
 export interface Metrics {
@@ -107,6 +126,10 @@ export interface Metrics {
   numBytes: number;
   elapsedMs: number;
   growth?: GrowthEvent;
+  /** Steps skipped so far in this train call because their loss or gradient norm was not finite (known at read-backs). */
+  skipped?: number;
+  /** Set on the last metrics of a run that diverged. */
+  divergence?: DivergenceEvent;
 }
 
 export interface EvalResult {

@@ -90,6 +90,27 @@ describe('encode/decode', () => {
     expect(await code(() => encodeCheckpoint(g))).toBe('bad-metadata');
   });
 
+  it('never writes NaN or Inf: the error names the first bad tensor, weights or optimizer moments', () => {
+    const message = (inp: CheckpointInput) => {
+      try {
+        encodeCheckpointChunks(inp);
+        encodeCheckpoint(inp);
+      } catch (e) {
+        expect((e as FormatError).code).toBe('non-finite');
+        return (e as Error).message;
+      }
+      return 'written';
+    };
+    const w = input();
+    w.tensors.get('sequential.5.norm.weight')!.data[7] = NaN;
+    w.tensors.get('sequential.5.norm.bias')!.data[0] = Infinity;
+    expect(message(w)).toBe('refusing to save: tensor "sequential.5.norm.weight" holds NaN at index 7 of 32 (non-finite values are never written)');
+    const m = input();
+    m.optimizer!.v.get('sequential.5.norm.bias')!.fill(-Infinity, 3, 4);
+    expect(message(m)).toMatch(/^refusing to save: tensor "__optimizer__\.exp_avg_sq\.sequential\.5\.norm\.bias" holds -Infinity at index 3 of 32/);
+    expect(message(input())).toBe('written');
+  });
+
   it('stripForReference drops optimizer tensors and training state, keeping weights and config', () => {
     const stripped = stripForReference(encodeCheckpoint(input()));
     const file = readSafetensors(stripped);

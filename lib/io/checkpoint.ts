@@ -112,8 +112,24 @@ function contents(input: CheckpointInput): { tensors: Map<string, NamedTensor>; 
       }
     }
   }
+  refuseNonFinite(all);
   const metadata = encodeMeta({ config: input.config, growth: input.growth, step: input.step, optimizerStep: o?.step, training: input.training, extra: input.metadata });
   return { tensors: all, metadata };
+}
+
+/**
+ * Never writes NaN or Inf: such a file would replace a good checkpoint with one that cannot train. Names the
+ * first bad tensor (weights first, then optimizer moments) and its first bad value.
+ */
+function refuseNonFinite(tensors: Map<string, NamedTensor>): void {
+  for (const [name, t] of tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      const v = d[i];
+      // v - v is 0 for every finite v, NaN for NaN and ±Inf.
+      if (v - v !== 0) throw new FormatError('non-finite', `refusing to save: tensor "${name}" holds ${v} at index ${i} of ${d.length} (non-finite values are never written)`);
+    }
+  }
 }
 
 /** One buffer; fine up to a few hundred MB. For bigger models use `encodeCheckpointChunks`. */

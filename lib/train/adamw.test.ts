@@ -27,7 +27,7 @@ function torchAdamW(p0: number[], grads: number[][], lr: number, wd: number, b1 
   return p;
 }
 
-test.each([true, false])('matches torch AdamW; matrices decay, vectors do not (fused kernel: %s)', (fused) => {
+test.each([true, false])('matches torch AdamW; matrices decay, vectors do not (fused kernel: %s)', async (fused) => {
   setCustomKernelsEnabled(fused);
   const w0 = [0.5, -1, 2, 0.25];
   const b0 = [0.1, -0.2];
@@ -44,7 +44,7 @@ test.each([true, false])('matches torch AdamW; matrices decay, vectors do not (f
     const scale = s === 2 ? tf.scalar(0.5) : undefined;
     opt.step(new Map<string, tf.Tensor>([['w', tf.mul(tf.tensor2d(gw[s], [2, 2]), k)], ['b', tf.mul(tf.tensor1d(gb[s]), k)]]), 0.01, scale);
   }
-  expect(opt.stepCount).toBe(3);
+  expect(await opt.steps()).toBe(3);
   const w = params.get('w')!.dataSync();
   const b = params.get('b')!.dataSync();
   torchAdamW(w0, gw, 0.01, 0.1).forEach((x, i) => expect(w[i]).toBeCloseTo(x, 6));
@@ -67,7 +67,7 @@ test('extend keeps old rows exact and starts new rows from zero moments', async 
   expect(Array.from(after.m.slice(0, 4))).toEqual(Array.from(before.m));
   expect(Array.from(after.m.slice(4))).toEqual([0, 0]);
   expect(Array.from(after.v.slice(4))).toEqual([0, 0]);
-  expect(opt.stepCount).toBe(1);
+  expect(await opt.steps()).toBe(1);
   // The next step runs at the new shape; a step without extend would be refused.
   opt.step(new Map([['k', tf.ones([3, 2])]]), 0.1);
   expect(() => opt.step(new Map([['k', tf.ones([2, 2])]]), 0.1)).toThrow(/shape/);
@@ -89,9 +89,63 @@ test('state() then restore() resumes exactly', async () => {
   const b = new Map<string, tf.Variable>([['w', tf.variable(tf.clone(a.get('w')!))]]);
   const optB = new AdamW(b);
   optB.restore(saved.step, new Map([...saved.moments].map(([n, x]) => [n, x.m])), new Map([...saved.moments].map(([n, x]) => [n, x.v])));
-  expect(optB.stepCount).toBe(3);
+  expect(await optB.steps()).toBe(3);
   optA.step(grad(4), 0.01);
   optB.step(grad(4), 0.01);
   expect(Array.from(b.get('w')!.dataSync())).toEqual(Array.from(a.get('w')!.dataSync()));
   expect(() => optB.restore(1, new Map([['w', new Float32Array(3)]]), new Map([['w', new Float32Array(3)]]))).toThrow(/3 values/);
+});
+
+test.each([true, false])('a step with ok=false changes no bit of weights, moments or step count (fused kernel: %s)', async (fused) => {
+  setCustomKernelsEnabled(fused);
+  const make = () => new Map<string, tf.Variable>([['w', tf.variable(tf.tensor2d([0.5, -1, 2, -0], [2, 2]))], ['b', tf.variable(tf.tensor1d([0.1, -0.2]))]]);
+  const grad = (s: number, bad = NaN) =>
+    new Map<string, tf.Tensor>([['w', tf.tensor2d([0.1 * s, bad, 0.3, -0.05], [2, 2])], ['b', tf.tensor1d([1, -s])]]);
+  const bits = async (params: Map<string, tf.Variable>, opt: AdamW) => {
+    const s = await opt.state();
+    return {
+      step: s.step,
+      p: [...params].map(([n, p]) => [n, Array.from(new Uint32Array(p.dataSync().slice().buffer))]),
+      m: [...s.moments].map(([n, x]) => [n, Array.from(new Uint32Array(x.m.slice().buffer)), Array.from(new Uint32Array(x.v.slice().buffer))]),
+    };
+  };
+  const a = make();
+  const b = make();
+  const optA = new AdamW(a);
+  const optB = new AdamW(b);
+  for (let s = 1; s <= 2; s++) {
+    optA.step(grad(s, 0.2), 0.01);
+    optB.step(grad(s, 0.2), 0.01);
+  }
+  const before = await bits(a, optA);
+  // NaN and Inf gradients, a NaN clip factor: with ok=false nothing moves, not even -0 to +0.
+  for (const bad of [NaN, Infinity]) {
+    const no = tf.scalar(false, 'bool');
+    optA.step(grad(9, bad), 0.01, tf.scalar(NaN), no);
+    no.dispose();
+    expect(await bits(a, optA)).toEqual(before);
+  }
+  // Training continues as if the bad steps had never been there: step 3 is bias-corrected as step 3.
+  const yes = tf.scalar(true, 'bool');
+  optA.step(grad(3, 0.2), 0.01, undefined, yes);
+  optB.step(grad(3, 0.2), 0.01);
+  expect(await bits(a, optA)).toEqual(await bits(b, optB));
+  expect(await optA.steps()).toBe(3);
+  yes.dispose();
+});
+
+test('capture() and reset() return to a state exactly, dropping moments created since', async () => {
+  const params = new Map<string, tf.Variable>([['w', tf.variable(tf.tensor1d([1, 2]))]]);
+  const opt = new AdamW(params);
+  const empty = opt.capture();
+  opt.step(new Map([['w', tf.tensor1d([0.5, -0.5])]]), 0.1);
+  const one = opt.capture();
+  const at1 = await opt.state();
+  opt.step(new Map([['w', tf.tensor1d([0.3, 0.1])]]), 0.1);
+  opt.reset(one);
+  expect(await opt.state()).toEqual(at1);
+  opt.reset(empty);
+  expect(await opt.state()).toEqual({ step: 0, moments: new Map() });
+  params.set('w', tf.variable(tf.tensor1d([1, 2, 3])));
+  expect(() => opt.reset(one)).toThrow(/grown since/);
 });

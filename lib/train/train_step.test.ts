@@ -4,12 +4,13 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { useBackend } from '../testing/backend';
 import { preset } from '../tokenformer/config';
 import { growModel } from '../tokenformer/growth';
-import { createModel } from '../tokenformer/model';
+import { createModel, type LanguageModel } from '../tokenformer/model';
 import { AdamW } from './adamw';
 import { bitsPerByte, evaluate } from './evaluate';
 import { generate, sampleToken } from './sample';
 import { trainStep } from './train_step';
 import { createRng } from '../tokenformer/rng';
+import { poisoned } from './test-utils';
 
 /** A repeating byte pattern: easy to learn, so the loss must fall. */
 function batch(b: number, t: number, offset: number): tf.Tensor2D {
@@ -29,7 +30,7 @@ test('the model trains without tfjs registered gradients (this file never loads 
 });
 
 describe.each(['tokenformer', 'transformer'] as const)('%s', (arch) => {
-  test('50 steps: the loss falls and the tensor count stays flat, also across growth', () => {
+  test('50 steps: the loss falls and the tensor count stays flat, also across growth', async () => {
     const model = createModel(preset('micro', { arch, maxSeqLen: 32 }), { seed: 1 });
     const opt = new AdamW(model.params);
     const counts: number[] = [];
@@ -58,7 +59,7 @@ describe.each(['tokenformer', 'transformer'] as const)('%s', (arch) => {
         grownCounts.push(tf.memory().numTensors);
       }
       expect(grownCounts.every((c) => c === counts[counts.length - 11])).toBe(true);
-      expect(opt.stepCount).toBe(60);
+      expect(await opt.steps()).toBe(60);
     }
     opt.dispose();
     model.dispose();
@@ -95,4 +96,45 @@ test('sampling is seeded; temperature 0 and top-1 are greedy', async () => {
   const picks = new Set(Array.from({ length: 200 }, () => sampleToken(logits, { topK: 2 }, rng)));
   expect([...picks].sort()).toEqual([1, 3]);
   model.dispose();
+});
+
+describe('non-finite steps', () => {
+  /** Every parameter and moment as raw bits, and the step count. */
+  const bits = async (model: { params: Map<string, tf.Variable> }, opt: AdamW) => {
+    const s = await opt.state();
+    const u32 = (a: Float32Array) => new Uint32Array(a.slice().buffer);
+    const out = new Map<string, Uint32Array>([['step', Uint32Array.of(s.step)]]);
+    for (const [n, p] of model.params) out.set(n, u32(p.dataSync() as Float32Array));
+    for (const [n, x] of s.moments) out.set(`m:${n}`, u32(x.m)).set(`v:${n}`, u32(x.v));
+    return out;
+  };
+  /** Names whose bits differ (a short failure message, not a diff of thousands of numbers). */
+  const changed = (a: Map<string, Uint32Array>, b: Map<string, Uint32Array>) =>
+    [...new Set([...a.keys(), ...b.keys()])].filter((n) => !a.get(n) || !b.get(n) || a.get(n)!.some((x, i) => x !== b.get(n)![i]) || a.get(n)!.length !== b.get(n)!.length);
+
+  test.each(['nan', 'huge-grad'] as const)('a step with a %s loss changes no bit of the state, and training goes on', async (poison) => {
+    const plain = createModel(preset('micro', { maxSeqLen: 16 }), { seed: 4 });
+    const model = createModel(preset('micro', { maxSeqLen: 16 }), { seed: 4 });
+    // Calls 2 and 3 are poisoned: the model sees 5 good batches, like its plain twin.
+    const sick = poisoned(model, (call) => (call === 2 || call === 3 ? poison : null));
+    const optPlain = new AdamW(plain.params);
+    const opt = new AdamW(model.params);
+    let norm = NaN;
+    const step = (m: LanguageModel, o: AdamW, b: number) => {
+      const ids = batch(2, 16, b);
+      trainStep(m, o, ids, 1e-2, { onGradNorm: (n) => ((norm = n.dataSync()[0]), n.dispose()) }).dispose();
+      ids.dispose();
+    };
+    for (const b of [0, 1]) step(sick, opt, b);
+    const before = await bits(model, opt);
+    step(sick, opt, 2);
+    expect(poison === 'nan' ? Number.isNaN(norm) : norm === Infinity).toBe(true);
+    step(sick, opt, 3);
+    expect(changed(await bits(model, opt), before)).toEqual([]);
+    for (const b of [4, 5, 6]) step(sick, opt, b);
+    for (const b of [0, 1, 4, 5, 6]) step(plain, optPlain, b);
+    expect(changed(await bits(model, opt), await bits(plain, optPlain))).toEqual([]);
+    expect(await opt.steps()).toBe(5);
+    [opt, optPlain, model, plain].forEach((x) => x.dispose());
+  });
 });

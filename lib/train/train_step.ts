@@ -1,4 +1,5 @@
-// One optimisation step: loss and gradients of every parameter, global-norm clipping, AdamW update.
+// One optimisation step: loss and gradients of every parameter, global-norm clipping, AdamW update, all of it
+// skipped on the device when the loss or the gradient norm is not finite.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../tokenformer/model';
 import type { AdamW } from './adamw';
@@ -16,11 +17,25 @@ export interface TrainStepOptions {
   freeze?: ReadonlyMap<string, number>;
 }
 
+/** Forward and backward of one batch, still on the device; `applyGradients` consumes it. */
+export interface StepGradients {
+  loss: tf.Scalar;
+  /** ‖g‖ over all gradients, before clipping. */
+  norm: tf.Scalar;
+  /** bool scalar: loss and norm are both finite, i.e. the update may happen. */
+  ok: tf.Scalar;
+  grads: Map<string, tf.Tensor>;
+  /** The clip factor, when clipping is on. */
+  scale?: tf.Scalar;
+  /** Frozen leading rows of partly frozen parameters: put back after the update (weight decay moves them). */
+  kept?: Map<tf.Variable, tf.Tensor>;
+}
+
 /**
- * Runs forward, backward and the update on `batchIds` (int32 [B, T]) and returns the loss as a scalar tensor,
- * still on the device: the caller reads (and disposes) it when it wants, e.g. every N steps.
+ * Loss and gradients of `batchIds` (int32 [B, T]), with the global norm and the finiteness flag, without a
+ * read-back: the caller may read `loss` and `norm` before deciding, or apply at once.
  */
-export function trainStep(model: LanguageModel, optimizer: AdamW, batchIds: tf.Tensor2D, lr: number, opts: TrainStepOptions = {}): tf.Scalar {
+export function computeGradients(model: LanguageModel, batchIds: tf.Tensor2D, opts: Pick<TrainStepOptions, 'gradClip' | 'freeze'> = {}): StepGradients {
   const frozenRows = (n: string) => opts.freeze?.get(n) ?? 0;
   // Wholly frozen tensors get no gradient at all (less work); partly frozen ones get theirs masked.
   const names = [...model.params.keys()].filter((n) => frozenRows(n) < model.params.get(n)!.shape[0]);
@@ -28,7 +43,7 @@ export function trainStep(model: LanguageModel, optimizer: AdamW, batchIds: tf.T
   const vars = names.map((n) => model.params.get(n)!);
   const { value, grads } = tf.variableGrads(() => model.loss(batchIds), vars);
   const byName = new Map(names.map((n, i) => [n, grads[vars[i].name]] as [string, tf.Tensor]));
-  const kept = new Map<string, tf.Tensor>();
+  const kept = new Map<tf.Variable, tf.Tensor>();
   for (const n of names) {
     const k = frozenRows(n);
     if (k <= 0) continue;
@@ -39,22 +54,45 @@ export function trainStep(model: LanguageModel, optimizer: AdamW, batchIds: tf.T
     byName.set(n, tf.mul(g, mask));
     tf.dispose([g, mask]);
     // Weight decay moves rows even with a zero gradient: the frozen rows are put back after the update.
-    kept.set(n, tf.slice(p, 0, k)); // [k, d]
+    kept.set(p, tf.slice(p, 0, k)); // [k, d]
   }
+  // The norm is needed even without clipping: a NaN or Inf anywhere in the gradients shows in it.
+  const norm = globalNorm(byName.values());
+  const ok = tf.tidy(() => tf.logicalAnd(tf.isFinite(value), tf.isFinite(norm)) as tf.Scalar);
   const clip = opts.gradClip ?? 1;
-  let scale: tf.Scalar | undefined;
-  if (clip > 0 && Number.isFinite(clip)) {
-    // The clip factor travels into the optimizer as a tensor: no readback, no scaled copies of the gradients.
-    const norm = globalNorm(byName.values());
-    scale = clipScale(norm, clip);
-    if (opts.onGradNorm) opts.onGradNorm(norm);
-    else norm.dispose();
+  // The clip factor travels into the optimizer as a tensor: no readback, no scaled copies of the gradients.
+  const scale = clip > 0 && Number.isFinite(clip) ? clipScale(norm, clip) : undefined;
+  return { loss: value, norm, ok, grads: byName, scale, kept };
+}
+
+/** The AdamW update from `computeGradients` (a no-op on the device when not `ok`); disposes all but loss and norm. */
+export function applyGradients(optimizer: AdamW, g: StepGradients, lr: number): void {
+  try {
+    optimizer.step(g.grads, lr, g.scale, g.ok);
+    for (const [p, old] of g.kept ?? []) {
+      tf.tidy(() => p.assign(tf.concat([old, tf.slice(p, old.shape[0])]))); // [n, d]
+    }
+  } finally {
+    disposeGradients(g);
   }
-  optimizer.step(byName, lr, scale);
-  for (const [n, old] of kept) {
-    const p = model.params.get(n)!;
-    tf.tidy(() => p.assign(tf.concat([old, tf.slice(p, old.shape[0])]))); // [n, d]
-  }
-  tf.dispose([...byName.values(), ...kept.values(), ...(scale ? [scale] : [])]);
-  return value;
+}
+
+/** Drops a step without updating (e.g. when the run stops instead): everything but loss and norm. */
+export function disposeGradients(g: StepGradients): void {
+  tf.dispose([...g.grads.values(), ...(g.kept?.values() ?? []), g.ok, ...(g.scale ? [g.scale] : [])]);
+  g.grads.clear();
+  g.kept?.clear();
+}
+
+/**
+ * Runs forward, backward and the update on `batchIds` (int32 [B, T]) and returns the loss as a scalar tensor,
+ * still on the device: the caller reads (and disposes) it when it wants, e.g. every N steps. A step whose loss
+ * or gradient norm is NaN or infinite changes nothing (weights, moments, step count).
+ */
+export function trainStep(model: LanguageModel, optimizer: AdamW, batchIds: tf.Tensor2D, lr: number, opts: TrainStepOptions = {}): tf.Scalar {
+  const g = computeGradients(model, batchIds, opts);
+  applyGradients(optimizer, g, lr);
+  if (opts.onGradNorm) opts.onGradNorm(g.norm);
+  else g.norm.dispose();
+  return g.loss;
 }
