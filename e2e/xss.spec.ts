@@ -16,6 +16,10 @@ ${HARMLESS.join('\n\n')}
 ${XSS_VECTORS.map((v) => `## ${v.name}\n\n${v.source}`).join('\n\n')}
 `;
 
+// Clicked links are answered by page.route (204, so the page stays put); requests a service worker handles bypass
+// page.route, so the app's offline worker (public/sw.js, registered in production builds) stays off here.
+test.use({ serviceWorkers: 'block' });
+
 /** URL-bearing attributes anywhere in the page (the app's own markup included) that are not http(s), mailto or relative. */
 function unsafeUrlsInPage(): string[] {
   const urlAttrs = new Set(['href', 'src', 'action', 'formaction', 'poster', 'srcset', 'data', 'cite', 'background', 'ping']);
