@@ -1,6 +1,7 @@
 // The Engine API: one async interface, implemented in-process (Node, tests, CLI) and by the Web Worker client.
 import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
+import type { MemoryBudget } from './budget';
 import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface ModelSpec {
@@ -53,7 +54,8 @@ export interface UsageStats {
 }
 
 export interface EngineApi {
-  init(opts?: { backend?: BackendName }): Promise<BackendInfo>;
+  /** `memoryBudget`: bytes a model and its training step may take (default: half the device's reported memory). */
+  init(opts?: { backend?: BackendName; memoryBudget?: number | MemoryBudget }): Promise<BackendInfo>;
   createModel(spec: ModelSpec): Promise<ModelInfo>;
   modelInfo(): Promise<ModelInfo | null>;
   loadData(spec: DataSpec, onProgress?: (p: Progress) => void): Promise<DataInfo>;

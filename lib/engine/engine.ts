@@ -12,12 +12,17 @@ import { loadAnyCheckpoint, encodeCheckpoint } from '../io';
 import { createModel, modelFromTensors, type LanguageModel } from '../tokenformer/model';
 import { generate as sample } from '../train/sample';
 import { evaluateOn, modelLayout } from './glue';
+import { checkBatchSize, checkBudget, resolveBudget, type MemoryBudget } from './budget';
+import { estimateMemory, stateMemory, type MemoryEstimate, type StepShape } from '../tokenformer/memory';
+import { planGrowth } from '../tokenformer/growth';
 import type { BackendInfo, BackendName, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface EngineOptions {
   wasmPath?: string;
   /** Unrecoverable faults outside any call (e.g. the GPU device was lost). */
   onFatal?: (message: string) => void;
+  /** Bytes a model and its training step may take (default: a share of the device's memory, see budget.ts). */
+  memoryBudget?: number | MemoryBudget;
 }
 
 export class EngineError extends Error {
@@ -34,10 +39,20 @@ export class Engine implements EngineApi {
   private generating: Promise<unknown> = Promise.resolve();
   private nonFinite: string[] = [];
   private readonly runRecords: RunRecord[] = [];
+  private memoryBudget: number | MemoryBudget | undefined;
+  /** The batch of the run in progress, for sizing a growth asked for during it. */
+  private trainShape: StepShape | undefined;
 
-  constructor(private readonly opts: EngineOptions = {}) {}
+  constructor(private readonly opts: EngineOptions = {}) {
+    this.memoryBudget = opts.memoryBudget;
+    if (this.memoryBudget !== undefined) resolveBudget(this.memoryBudget);
+  }
 
-  async init(o: { backend?: BackendName } = {}): Promise<BackendInfo> {
+  async init(o: { backend?: BackendName; memoryBudget?: number | MemoryBudget } = {}): Promise<BackendInfo> {
+    if (o.memoryBudget !== undefined) {
+      resolveBudget(o.memoryBudget);
+      this.memoryBudget = o.memoryBudget;
+    }
     this.backendInfo = await selectBackend({ backend: o.backend, wasmPath: this.opts.wasmPath });
     if (this.backendInfo.backend === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
@@ -58,6 +73,40 @@ export class Engine implements EngineApi {
   private requireIdle(what: string) {
     if (this.trainer?.running) throw new EngineError(`cannot ${what} while training; stop or pause first`);
     if (this.busy) throw new EngineError(`cannot ${what}: the engine is busy`);
+  }
+
+  /** Refuses, before anything is allocated, what would not fit the memory budget (BudgetError). */
+  private checkMemory(what: string, est: MemoryEstimate) {
+    checkBudget(what, est, resolveBudget(this.memoryBudget, this.backendInfo?.backend));
+  }
+
+  /** Sizes a train run (its batch, and every growth it schedules) against the budget. */
+  private checkTrainMemory(o: TrainOptions) {
+    const m = this.requireModel();
+    const batch = checkBatchSize(o.batchSize ?? 16);
+    const seqLen = Math.min(o.seqLen ?? m.config.maxSeqLen, m.config.maxSeqLen);
+    let growth = m.growth;
+    let worst = estimateMemory(m.config, growth, { mode: 'train', step: { batch, seqLen } });
+    for (const g of o.growAt ?? []) {
+      growth = planGrowth(m.config, growth, g.grow).growth;
+      const est = estimateMemory(m.config, growth, { mode: 'train', step: { batch, seqLen } });
+      if (est.total > worst.total) worst = est;
+    }
+    this.checkMemory(`training with batch ${batch} × ${seqLen}${o.growAt?.length ? ' and its scheduled growth' : ''}`, worst);
+    this.trainShape = { batch, seqLen };
+  }
+
+  /**
+   * Checks a growth request and sizes the grown model before growModel allocates: until the swap, the grown
+   * Pattentions' old variables and moments stay alive beside the new ones.
+   */
+  private checkGrowth(o: GrowOptions) {
+    const m = this.requireModel();
+    const plan = planGrowth(m.config, m.growth, o);
+    const grown = estimateMemory(m.config, plan.growth, { mode: 'train', step: this.trainer?.running ? this.trainShape : undefined });
+    const old = stateMemory(Object.values(plan.changes).reduce((n, [before]) => n + before * 2 * m.config.hiddenSize, 0), 'train');
+    const est = { ...grown, weights: grown.weights + old.weights, optimizer: grown.optimizer + old.optimizer };
+    this.checkMemory('growing the model', { ...est, total: est.weights + est.gradients + est.optimizer + est.activations });
   }
 
   private setModel(model: LanguageModel, step: number, name: string) {
@@ -86,6 +135,7 @@ export class Engine implements EngineApi {
     await this.ensureBackend();
     this.requireIdle('create a model');
     const config: ModelConfig = validateConfig({ ...preset(spec.preset ?? 'tiny'), ...spec.config });
+    this.checkMemory('this model', estimateMemory(config, undefined, { mode: 'train' }));
     this.nonFinite = [];
     this.setModel(createModel(config, { seed: spec.seed ?? 0 }), 0, spec.name ?? `${spec.preset ?? 'tiny'} ${config.arch}`);
     return this.info();
@@ -130,6 +180,7 @@ export class Engine implements EngineApi {
     const corpus = this.requireCorpus();
     if (this.nonFinite.length) throw new EngineError(`refusing to train: the loaded weights hold NaN or Inf (${this.nonFinite.slice(0, 3).join('; ')})`);
     this.requireIdle('start training');
+    this.checkTrainMemory(o);
     const run = this.currentRun!;
     return this.trainer!.run(o, corpus, (m) => {
       run.metrics.push(m);
@@ -150,7 +201,7 @@ export class Engine implements EngineApi {
   }
 
   async grow(o: GrowOptions): Promise<GrowthEvent> {
-    this.requireModel();
+    this.checkGrowth(o);
     return this.trainer!.grow(o);
   }
 
@@ -162,6 +213,8 @@ export class Engine implements EngineApi {
     const model = this.requireModel();
     const corpus = this.requireCorpus();
     const data = o.split === 'test' ? corpus.test : corpus.val;
+    const step = { batch: checkBatchSize(o.batchSize ?? 8), seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen) };
+    this.checkMemory(`evaluating with batch ${step.batch} × ${step.seqLen}`, estimateMemory(model.config, model.growth, { mode: 'infer', step }));
     return evaluateOn(model, data, { batches: o.batches ?? 8, batchSize: o.batchSize ?? 8, seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen) });
   }
 
@@ -245,7 +298,9 @@ export class Engine implements EngineApi {
     this.requireIdle('load a checkpoint');
     const ck = await loadAnyCheckpoint(bytes, filename, { referenceConfig: o.referenceConfig, layout: modelLayout });
     if (!ck.config) throw new EngineError(`${filename} carries no model config: pass one (a reference config.json or .yml)`);
-    const model = modelFromTensors(validateConfig({ ...ck.config, ...o.overrides }), ck.tensors, ck.growth);
+    const config = validateConfig({ ...ck.config, ...o.overrides });
+    this.checkMemory(`the model in ${filename}`, stateMemory([...ck.tensors.values()].reduce((n, t) => n + t.data.length, 0), 'train'));
+    const model = modelFromTensors(config, ck.tensors, ck.growth);
     this.nonFinite = ck.warnings.filter((w) => /nan|inf|non-finite/i.test(w));
     this.setModel(model, ck.step ?? 0, o.name ?? filename.replace(/\.(safetensors|bin|pt)$/, ''));
     if (ck.optimizer) this.trainer!.restoreOptimizer(ck.optimizer);

@@ -37,13 +37,17 @@ export interface EstimateOptions {
  * largest temporaries of the backward pass; measured against tf.profile in memory.test.ts.
  */
 export function estimateMemory(c: ModelConfig, growth: GrowthState = initialGrowth(c), o: EstimateOptions): MemoryEstimate {
-  const params = countParams(c, growth);
+  const state = stateMemory(countParams(c, growth), o.mode);
+  const activations = o.step ? stepActivations(c, growth, o.step, o.mode === 'train') * BYTES : 0;
+  return { ...state, activations, total: state.total + activations };
+}
+
+/** The model's own state for `params` parameters: weights, and in training their gradients and AdamW moments. */
+export function stateMemory(params: number, mode: EstimateOptions['mode']): MemoryEstimate {
   const weights = params * BYTES;
-  const training = o.mode === 'train';
-  const gradients = training ? weights : 0;
-  const optimizer = training ? 2 * weights : 0;
-  const activations = o.step ? stepActivations(c, growth, o.step, training) * BYTES : 0;
-  return { weights, gradients, optimizer, activations, total: weights + gradients + optimizer + activations };
+  const gradients = mode === 'train' ? weights : 0;
+  const optimizer = mode === 'train' ? 2 * weights : 0;
+  return { weights, gradients, optimizer, activations: 0, total: weights + gradients + optimizer };
 }
 
 /**
