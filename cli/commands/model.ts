@@ -6,7 +6,7 @@ import { encodeCheckpoint, loadAnyCheckpoint, stripForReference, writeSafetensor
 import type { GrowMode, GrowTarget } from '../../lib/tokenformer/types';
 import { modelLayout } from '../../lib/engine/glue';
 import { UsageError, type CommandSpec, type ParsedFlags } from '../args';
-import { loadCheckpointFile, openEngine, readConfigFiles, writeOutput } from '../shared';
+import { loadCheckpointFile, memoryBudgetFlag, openEngine, readConfigFiles, writeOutput } from '../shared';
 
 const common = {
   checkpoint: { type: 'string', required: true, help: 'model file: .safetensors (ours or reference) or PyTorch .bin/.pt' },
@@ -23,6 +23,7 @@ export const logitsSpec: CommandSpec = {
     ids: { type: 'string', required: true, help: 'JSON file holding [[id, ...], ...] (equal-length rows)' },
     norm: { type: 'string', choices: ['l2_norm_gelu', 'gelu_l2_norm', 'softmax'], help: 'override the Pattention normalisation' },
     out: { type: 'string', required: true, help: 'output JSON: {"logits": [B][T][V], "loss": number}' },
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
@@ -34,7 +35,7 @@ export async function logitsCommand(f: ParsedFlags) {
     throw new UsageError(`cannot read --ids ${f.ids}: ${(e as Error).message}`);
   }
   if (!Array.isArray(ids) || !ids.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'))) throw new UsageError('--ids must hold a JSON array of arrays of numbers');
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config, f.norm);
   const { logits, shape, loss } = await engine.logits(ids as number[][]);
   const [B, T, V] = shape;
@@ -55,11 +56,12 @@ export const growSpec: CommandSpec = {
     mode: { type: 'string', default: 'preserve', choices: ['preserve', 'zero', 'official'], help: 'initialisation of the new tokens' },
     seed: { type: 'number', default: 0, help: 'seed for the new tokens\' init' },
     out: { type: 'string', required: true, help: 'output checkpoint (.safetensors)' },
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
 export async function growCommand(f: ParsedFlags) {
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   const before = await loadCheckpointFile(engine, String(f.checkpoint), f.config);
   const layers = typeof f.layers === 'string' ? f.layers.split(',').map(Number) : undefined;
   const event = await engine.grow({ add: Number(f.add), target: f.target as GrowTarget, mode: f.mode as GrowMode, layers, seed: Number(f.seed) });

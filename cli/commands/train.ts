@@ -4,7 +4,7 @@ import type { PresetName } from '../../lib/tokenformer/config';
 import { PRESETS } from '../../lib/tokenformer/config';
 import { type CommandSpec, type ParsedFlags, UsageError } from '../args';
 import { progressBar } from '../progress';
-import { loadCheckpointFile, loadDataWithProgress, openEngine, readDataSpec, writeOutput } from '../shared';
+import { loadCheckpointFile, loadDataWithProgress, memoryBudgetFlag, openEngine, readDataSpec, writeOutput } from '../shared';
 
 const backend = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend' } as const;
 const data = { type: 'string', default: 'copy', help: 'synthetic task (copy, reverse, sort, modadd, brackets, mix), enwik8, a .zip, or a text file' } as const;
@@ -29,13 +29,15 @@ export const trainSpec: CommandSpec = {
     seed: { type: 'number', default: 0, help: 'seed for init and batches' },
     out: { type: 'string', help: 'where to save the checkpoint (with optimizer state, for resuming)' },
     backend,
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
 export async function trainCommand(f: ParsedFlags) {
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   if (f.checkpoint) await loadCheckpointFile(engine, String(f.checkpoint));
   else await engine.createModel({ preset: f.preset as PresetName, config: { arch: f.arch as 'tokenformer' | 'transformer', ...(f.norm ? { norm: f.norm as never } : {}) }, seed: Number(f.seed) });
+  engine.checkTrain({ steps: Number(f.steps), batchSize: Number(f.batch), seqLen: f.seq as number | undefined }); // before a long data import
   const info = (await engine.modelInfo())!;
   const dataInfo = await loadDataWithProgress(engine, await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes: f['max-bytes'] as number | undefined }));
   process.stderr.write(`model ${info.config.arch} ${f.preset} ${info.params.toLocaleString()} params, step ${info.step}; data ${dataInfo.name} ${dataInfo.trainBytes.toLocaleString()} train bytes\n`);
@@ -76,11 +78,12 @@ export const evalSpec: CommandSpec = {
     batch: { type: 'number', default: 8, help: 'batch size' },
     seed: { type: 'number', default: 0, help: 'seed of a synthetic corpus' },
     backend,
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
 export async function evalCommand(f: ParsedFlags) {
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config);
   await loadDataWithProgress(engine, await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes: f['max-bytes'] as number | undefined }));
   const r = await engine.evaluate({ split: f.split as 'val' | 'test', batches: Number(f.batches), batchSize: Number(f.batch) });
@@ -100,12 +103,13 @@ export const generateSpec: CommandSpec = {
     'top-k': { type: 'number', default: 0, help: 'keep the k most likely bytes (0: all)' },
     seed: { type: 'number', default: 0, help: 'sampling seed' },
     backend,
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
 export async function generateCommand(f: ParsedFlags) {
   if (!(Number(f.tokens) > 0)) throw new UsageError('--tokens must be positive');
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config);
   const { text } = await engine.generate({ prompt: String(f.prompt), maxNewTokens: Number(f.tokens), temperature: Number(f.temperature), topK: Number(f['top-k']) || undefined, seed: Number(f.seed) });
   process.stdout.write(String(f.prompt) + text + '\n');

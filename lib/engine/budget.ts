@@ -82,7 +82,7 @@ export function resolveBudget(setting: number | MemoryBudget | undefined, backen
   }
   const heap = backend ? BACKEND_HEAP[backend] : undefined;
   if (heap !== undefined && heap * HEAP_SHARE < given.bytes) {
-    return { bytes: heap * HEAP_SHARE, source: `what the ${backend} backend can address (${formatBytes(heap * HEAP_SHARE)} of its ${formatBytes(heap)} heap)`, raise: 'use another backend' };
+    return { bytes: heap * HEAP_SHARE, source: `the ${backend} backend's limit, ${HEAP_SHARE * 100}% of its ${formatBytes(heap)} heap`, raise: 'use another backend' };
   }
   return { source: 'the memory budget', raise: 'raise the budget', ...given } as Required<MemoryBudget>;
 }

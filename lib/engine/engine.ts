@@ -80,8 +80,11 @@ export class Engine implements EngineApi {
     checkBudget(what, est, resolveBudget(this.memoryBudget, this.backendInfo?.backend));
   }
 
-  /** Sizes a train run (its batch, and every growth it schedules) against the budget. */
-  private checkTrainMemory(o: TrainOptions) {
+  /**
+   * Throws what train(o) would refuse for size (batch bounds, the memory budget for the batch and every growth the
+   * run schedules) without starting anything, so a host can fail before it loads data.
+   */
+  checkTrain(o: TrainOptions) {
     const m = this.requireModel();
     const batch = checkBatchSize(o.batchSize ?? 16);
     const seqLen = Math.min(o.seqLen ?? m.config.maxSeqLen, m.config.maxSeqLen);
@@ -180,7 +183,7 @@ export class Engine implements EngineApi {
     const corpus = this.requireCorpus();
     if (this.nonFinite.length) throw new EngineError(`refusing to train: the loaded weights hold NaN or Inf (${this.nonFinite.slice(0, 3).join('; ')})`);
     this.requireIdle('start training');
-    this.checkTrainMemory(o);
+    this.checkTrain(o);
     const run = this.currentRun!;
     return this.trainer!.run(o, corpus, (m) => {
       run.metrics.push(m);
