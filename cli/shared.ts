@@ -1,10 +1,12 @@
 // Helpers the CLI commands share: an in-process engine, reading checkpoints/configs/data from disk, writing files.
 import { readFile, mkdir, stat } from 'node:fs/promises';
+import { freemem, totalmem } from 'node:os';
 import { basename, dirname, extname } from 'node:path';
 import { SYNTHETIC_TASKS, padVocab, type SyntheticTask } from '../lib/data';
 import { readBytes } from '../lib/data/node/files';
 import { defaultCacheDir } from '../lib/data/node/download';
 import { Engine } from '../lib/engine/engine';
+import { DEFAULT_SHARE, formatBytes, MIN_BUDGET_BYTES, parseBytes, type MemoryBudget } from '../lib/engine/budget';
 import { isBackendName } from '../lib/engine/backend';
 import type { DataSpec } from '../lib/engine/types';
 import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
@@ -13,9 +15,30 @@ import { NORM_ACTIVATIONS, type NormActivation } from '../lib/tokenformer/config
 import { UsageError } from './args';
 import { progressBar } from './progress';
 
-export async function openEngine(backend: unknown = 'wasm'): Promise<Engine> {
+/** The flag every command that builds or grows a model takes. */
+export const memoryBudgetFlag = { type: 'string', help: "memory a model and its training may take, e.g. 2GB or 512MB (default: half of this machine's)" } as const;
+
+/** Of what is free right now, the most a default budget takes (other programs keep running). */
+const FREE_SHARE = 0.8;
+
+/**
+ * The budget from `--memory-budget`, else half of this machine's memory (or of its cgroup limit, when lower), and
+ * no more than 80% of what is free now. Read before anything else, so a bad value fails at once.
+ */
+export function cliMemoryBudget(flag: unknown): MemoryBudget {
+  const raise = 'raise it with --memory-budget';
+  if (flag !== undefined) return { bytes: parseBytes(flag, '--memory-budget'), source: `--memory-budget ${String(flag).trim()}`, raise };
+  const limit = process.constrainedMemory?.() ?? 0;
+  const total = limit > 0 && limit < totalmem() ? limit : totalmem();
+  const free = freemem();
+  const bytes = Math.max(MIN_BUDGET_BYTES, Math.min(total * DEFAULT_SHARE, free * FREE_SHARE));
+  const source = total * DEFAULT_SHARE <= free * FREE_SHARE ? `half of this machine's ${formatBytes(total)}` : `80% of the ${formatBytes(free)} free now`;
+  return { bytes, source, raise };
+}
+
+export async function openEngine(backend: unknown = 'wasm', memoryBudget?: unknown): Promise<Engine> {
   if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`unknown backend "${String(backend)}" (wasm or cpu in Node)`);
-  const engine = new Engine();
+  const engine = new Engine({ memoryBudget: cliMemoryBudget(memoryBudget) });
   const info = await engine.init({ backend });
   if (info.backend !== backend) process.stderr.write(`note: using ${info.backend} (${info.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')})\n`);
   return engine;

@@ -6,7 +6,7 @@ import { encodeCheckpoint, loadAnyCheckpoint, stripForReference, writeSafetensor
 import type { GrowMode, GrowTarget } from '../../lib/tokenformer/types';
 import { modelLayout } from '../../lib/engine/glue';
 import { UsageError, type CommandSpec, type ParsedFlags } from '../args';
-import { loadCheckpointFile, loadTokenizerFile, openEngine, readConfigFiles, writeOutput } from '../shared';
+import { loadCheckpointFile, loadTokenizerFile, memoryBudgetFlag, openEngine, readConfigFiles, writeOutput } from '../shared';
 
 const common = {
   checkpoint: { type: 'string', required: true, help: 'model file: .safetensors (ours or reference) or PyTorch .bin/.pt' },
@@ -25,6 +25,7 @@ export const logitsSpec: CommandSpec = {
     tokenizer: { type: 'string', help: 'tokenizer.json (GPT-NeoX-20B\'s for the published models; default: bytes)' },
     norm: { type: 'string', choices: ['l2_norm_gelu', 'gelu_l2_norm', 'softmax'], help: 'override the Pattention normalisation' },
     out: { type: 'string', required: true, help: 'output JSON: {"ids": [B][T], "logits": [B][T][V], "loss": number}' },
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
@@ -42,7 +43,7 @@ export async function logitsCommand(f: ParsedFlags) {
     }
     if (!Array.isArray(ids) || !ids.every((r) => Array.isArray(r) && r.every((x) => typeof x === 'number'))) throw new UsageError('--ids must hold a JSON array of arrays of numbers');
   }
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   const reference = await readConfigFiles(f.config);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config, f.norm);
   if (typeof f.tokenizer === 'string') await loadTokenizerFile(engine, f.tokenizer, reference);
@@ -88,11 +89,12 @@ export const growSpec: CommandSpec = {
     mode: { type: 'string', default: 'preserve', choices: ['preserve', 'zero', 'official'], help: 'initialisation of the new tokens' },
     seed: { type: 'number', default: 0, help: 'seed for the new tokens\' init' },
     out: { type: 'string', required: true, help: 'output checkpoint (.safetensors)' },
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
 export async function growCommand(f: ParsedFlags) {
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   const before = await loadCheckpointFile(engine, String(f.checkpoint), f.config);
   const layers = typeof f.layers === 'string' ? f.layers.split(',').map(Number) : undefined;
   const event = await engine.grow({ add: Number(f.add), target: f.target as GrowTarget, mode: f.mode as GrowMode, layers, seed: Number(f.seed) });

@@ -5,7 +5,7 @@ import type { PresetName } from '../../lib/tokenformer/config';
 import { PRESETS } from '../../lib/tokenformer/config';
 import { type CommandSpec, type ParsedFlags, UsageError } from '../args';
 import { progressBar } from '../progress';
-import { loadCheckpointFile, loadDataWithProgress, loadTokenizerFile, openEngine, readConfigFiles, readDataSpec, writeOutput } from '../shared';
+import { loadCheckpointFile, loadDataWithProgress, loadTokenizerFile, memoryBudgetFlag, openEngine, readConfigFiles, readDataSpec, writeOutput } from '../shared';
 
 const backend = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend' } as const;
 /** Text files scored whole with --tokenizer (BPE in JS encodes a few MB/s). */
@@ -33,6 +33,7 @@ export const trainSpec: CommandSpec = {
     seed: { type: 'number', default: 0, help: 'seed for init and batches' },
     out: { type: 'string', help: 'where to save the checkpoint (with optimizer state, for resuming)' },
     backend,
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
@@ -45,9 +46,10 @@ export class DivergedError extends Error {
 export async function trainCommand(f: ParsedFlags) {
   const maxNonFinite = Number(f['max-nonfinite']);
   if (!Number.isInteger(maxNonFinite) || maxNonFinite < 1) throw new UsageError(`--max-nonfinite must be a positive integer, got ${f['max-nonfinite']}`);
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   if (f.checkpoint) await loadCheckpointFile(engine, String(f.checkpoint));
   else await engine.createModel({ preset: f.preset as PresetName, config: { arch: f.arch as 'tokenformer' | 'transformer', ...(f.norm ? { norm: f.norm as never } : {}) }, seed: Number(f.seed) });
+  engine.checkTrain({ steps: Number(f.steps), batchSize: Number(f.batch), seqLen: f.seq as number | undefined }); // before a long data import
   const info = (await engine.modelInfo())!;
   const dataInfo = await loadDataWithProgress(engine, await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes: f['max-bytes'] as number | undefined }));
   process.stderr.write(`model ${info.config.arch} ${f.preset} ${info.params.toLocaleString()} params, step ${info.step}; data ${dataInfo.name} ${dataInfo.trainBytes.toLocaleString()} train bytes\n`);
@@ -97,11 +99,12 @@ export const evalSpec: CommandSpec = {
     batch: { type: 'number', default: 8, help: 'batch size' },
     seed: { type: 'number', default: 0, help: 'seed of a synthetic corpus' },
     backend,
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
 export async function evalCommand(f: ParsedFlags) {
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config);
   if (typeof f.tokenizer === 'string') {
     await loadTokenizerFile(engine, f.tokenizer, await readConfigFiles(f.config));
@@ -136,13 +139,14 @@ export const generateSpec: CommandSpec = {
     'top-k': { type: 'number', default: 0, help: 'keep the k most likely bytes (0: all)' },
     seed: { type: 'number', default: 0, help: 'sampling seed' },
     backend,
+    'memory-budget': memoryBudgetFlag,
   },
 };
 
 export async function generateCommand(f: ParsedFlags) {
   const maxNew = Number(f['max-new'] ?? f.tokens ?? 200);
   if (!Number.isInteger(maxNew) || maxNew < 1 || maxNew > 100_000) throw new UsageError('--max-new must be an integer in [1, 100000]');
-  const engine = await openEngine(f.backend);
+  const engine = await openEngine(f.backend, f['memory-budget']);
   await loadCheckpointFile(engine, String(f.checkpoint), f.config);
   if (typeof f.tokenizer === 'string') await loadTokenizerFile(engine, f.tokenizer, await readConfigFiles(f.config));
   const { text } = await engine.generate({ prompt: String(f.prompt), maxNewTokens: maxNew, temperature: Number(f.temperature), topK: Number(f['top-k']) || undefined, seed: Number(f.seed) });

@@ -2,15 +2,18 @@
 import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
 import type { TextLoss, TokenizerInfo } from './text';
+import type { MemoryBudget } from './budget';
 import type { BackendInfo, BackendName, DataInfo, DataSpec, DivergenceEvent, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
-/** How the engine picks its backend (lib/engine/backend.ts selectBackend). */
+/** How the engine picks its backend (lib/engine/backend.ts selectBackend), and how much memory it may use. */
 export interface InitOptions {
   /** Use this backend (falling down the order only if it cannot start). */
   backend?: BackendName;
   /** Time each backend and pick the fastest, unless `prefer` (an earlier measurement's choice) starts. */
   measure?: boolean;
   prefer?: BackendName;
+  /** Bytes a model and its training step may take (default: half the device's reported memory). */
+  memoryBudget?: number | MemoryBudget;
 }
 
 export interface ModelSpec {

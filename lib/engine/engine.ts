@@ -13,12 +13,17 @@ import { blobSource, encodeCheckpoint, openAnyCheckpoint, toByteSource, type Byt
 import { createModel, modelFromTensorStream, type LanguageModel } from '../tokenformer/model';
 import { generate as sample } from '../train/sample';
 import { evaluateOn, modelLayout } from './glue';
+import { checkBatchSize, checkBudget, resolveBudget, type MemoryBudget } from './budget';
+import { estimateMemory, stateMemory, type MemoryEstimate, type StepShape } from '../tokenformer/memory';
+import { planGrowth } from '../tokenformer/growth';
 import type { BackendInfo, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface EngineOptions {
   wasmPath?: string;
   /** Unrecoverable faults outside any call (e.g. the GPU device was lost). */
   onFatal?: (message: string) => void;
+  /** Bytes a model and its training step may take (default: a share of the device's memory, see budget.ts). */
+  memoryBudget?: number | MemoryBudget;
 }
 
 /** Encoding text with BPE in JS runs at a few MB/s: beyond this, tokenizing the corpus would stall the engine. */
@@ -44,10 +49,20 @@ export class Engine implements EngineApi {
   private generating: Promise<unknown> = Promise.resolve();
   private nonFinite: string[] = [];
   private readonly runRecords: RunRecord[] = [];
+  private memoryBudget: number | MemoryBudget | undefined;
+  /** The batch of the run in progress, for sizing a growth asked for during it. */
+  private trainShape: StepShape | undefined;
 
-  constructor(private readonly opts: EngineOptions = {}) {}
+  constructor(private readonly opts: EngineOptions = {}) {
+    this.memoryBudget = opts.memoryBudget;
+    if (this.memoryBudget !== undefined) resolveBudget(this.memoryBudget);
+  }
 
   async init(o: InitOptions = {}): Promise<BackendInfo> {
+    if (o.memoryBudget !== undefined) {
+      resolveBudget(o.memoryBudget);
+      this.memoryBudget = o.memoryBudget;
+    }
     this.backendInfo = await selectBackend({ backend: o.backend, measure: o.measure, prefer: o.prefer, wasmPath: this.opts.wasmPath });
     if (this.backendInfo.backend === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
@@ -68,6 +83,43 @@ export class Engine implements EngineApi {
   private requireIdle(what: string) {
     if (this.trainer?.running) throw new EngineError(`cannot ${what} while training; stop or pause first`);
     if (this.busy) throw new EngineError(`cannot ${what}: the engine is busy`);
+  }
+
+  /** Refuses, before anything is allocated, what would not fit the memory budget (BudgetError). */
+  private checkMemory(what: string, est: MemoryEstimate) {
+    checkBudget(what, est, resolveBudget(this.memoryBudget, this.backendInfo?.backend));
+  }
+
+  /**
+   * Throws what train(o) would refuse for size (batch bounds, the memory budget for the batch and every growth the
+   * run schedules) without starting anything, so a host can fail before it loads data.
+   */
+  checkTrain(o: TrainOptions) {
+    const m = this.requireModel();
+    const batch = checkBatchSize(o.batchSize ?? 16);
+    const seqLen = Math.min(o.seqLen ?? m.config.maxSeqLen, m.config.maxSeqLen);
+    let growth = m.growth;
+    let worst = estimateMemory(m.config, growth, { mode: 'train', step: { batch, seqLen } });
+    for (const g of o.growAt ?? []) {
+      growth = planGrowth(m.config, growth, g.grow).growth;
+      const est = estimateMemory(m.config, growth, { mode: 'train', step: { batch, seqLen } });
+      if (est.total > worst.total) worst = est;
+    }
+    this.checkMemory(`training with batch ${batch} × ${seqLen}${o.growAt?.length ? ' and its scheduled growth' : ''}`, worst);
+    this.trainShape = { batch, seqLen };
+  }
+
+  /**
+   * Checks a growth request and sizes the grown model before growModel allocates: until the swap, the grown
+   * Pattentions' old variables and moments stay alive beside the new ones.
+   */
+  private checkGrowth(o: GrowOptions) {
+    const m = this.requireModel();
+    const plan = planGrowth(m.config, m.growth, o);
+    const grown = estimateMemory(m.config, plan.growth, { mode: 'train', step: this.trainer?.running ? this.trainShape : undefined });
+    const old = stateMemory(Object.values(plan.changes).reduce((n, [before]) => n + before * 2 * m.config.hiddenSize, 0), 'train');
+    const est = { ...grown, weights: grown.weights + old.weights, optimizer: grown.optimizer + old.optimizer };
+    this.checkMemory('growing the model', { ...est, total: est.weights + est.gradients + est.optimizer + est.activations });
   }
 
   private setModel(model: LanguageModel, step: number, name: string) {
@@ -98,6 +150,7 @@ export class Engine implements EngineApi {
     await this.ensureBackend();
     this.requireIdle('create a model');
     const config: ModelConfig = validateConfig({ ...preset(spec.preset ?? 'tiny'), ...spec.config });
+    this.checkMemory('this model', estimateMemory(config, undefined, { mode: 'train' }));
     this.nonFinite = [];
     this.setModel(createModel(config, { seed: spec.seed ?? 0 }), 0, spec.name ?? `${spec.preset ?? 'tiny'} ${config.arch}`);
     return this.info();
@@ -144,6 +197,7 @@ export class Engine implements EngineApi {
     const corpus = this.requireCorpus();
     if (this.nonFinite.length) throw new EngineError(`refusing to train: the loaded weights hold NaN or Inf (${this.nonFinite.slice(0, 3).join('; ')})`);
     this.requireIdle('start training');
+    this.checkTrain(o);
     const run = this.currentRun!;
     return this.trainer!.run(o, this.tokensOf(corpus), (m) => {
       run.metrics.push(m);
@@ -179,7 +233,7 @@ export class Engine implements EngineApi {
   }
 
   async grow(o: GrowOptions): Promise<GrowthEvent> {
-    this.requireModel();
+    this.checkGrowth(o);
     return this.trainer!.grow(o);
   }
 
@@ -192,7 +246,9 @@ export class Engine implements EngineApi {
     const corpus = this.requireCorpus();
     const tokens = this.tokensOf(corpus);
     const data = o.split === 'test' ? tokens.test : tokens.val;
-    return evaluateOn(model, data, { batches: o.batches ?? 8, batchSize: o.batchSize ?? 8, seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen), tokenizer: this.tokenizer });
+    const step = { batch: checkBatchSize(o.batchSize ?? 8), seqLen: Math.min(o.seqLen ?? model.config.maxSeqLen, model.config.maxSeqLen) };
+    this.checkMemory(`evaluating with batch ${step.batch} × ${step.seqLen}`, estimateMemory(model.config, model.growth, { mode: 'infer', step }));
+    return evaluateOn(model, data, { batches: o.batches ?? 8, batchSize: step.batch, seqLen: step.seqLen, tokenizer: this.tokenizer });
   }
 
   async generate(o: GenerateOptions): Promise<{ text: string; ids: number[] }> {
@@ -326,8 +382,11 @@ export class Engine implements EngineApi {
     const source = input instanceof Blob ? blobSource(input) : toByteSource(input);
     const ck = await openAnyCheckpoint(source, filename, { referenceConfig: o.referenceConfig, layout: modelLayout });
     if (!ck.config) throw new EngineError(`${filename} carries no model config: pass one (a reference config.json or .yml)`);
+    const config = validateConfig({ ...ck.config, ...o.overrides });
+    // Sized from the header alone, before any tensor is read.
+    this.checkMemory(`the model in ${filename}`, stateMemory([...ck.shapes.values()].reduce((n, t) => n + t.shape.reduce((a, d) => a * d, 1), 0), 'train'));
     let optimizer: Awaited<ReturnType<typeof ck.read>>;
-    const model = await modelFromTensorStream(validateConfig({ ...ck.config, ...o.overrides }), ck.shapes, ck.growth, async (take) => (optimizer = await ck.read(take)));
+    const model = await modelFromTensorStream(config, ck.shapes, ck.growth, async (take) => (optimizer = await ck.read(take)));
     this.nonFinite = ck.warnings.filter((w) => /nan|inf|non-finite/i.test(w));
     this.setModel(model, ck.step ?? 0, o.name ?? filename.replace(/\.(safetensors|bin|pt)$/, ''));
     if (optimizer) this.trainer!.restoreOptimizer(optimizer);

@@ -10,9 +10,9 @@ import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import { AdamW } from '../train/adamw';
 import { evaluate, type Evaluation } from '../train/evaluate';
 
-/** Grows the model and extends the optimizer's moments for every replaced parameter (zeros for new rows). */
+/** Grows the model and extends the optimizer's moments for every replaced parameter (zeros for new rows), as one transaction. */
 export function growWithOptimizer(model: LanguageModel, optimizer: AdamW, opts: GrowOptions, step: number): GrowthEvent {
-  return growModel(model, opts, { step, onParamReplaced: (name, _old, next) => optimizer.extend(name, next) });
+  return growModel(model, opts, { step, stageParam: (name, _old, next) => optimizer.stageExtend(name, next) });
 }
 
 export async function optimizerState(opt: AdamW): Promise<OptimizerState> {

@@ -1,6 +1,5 @@
 // The checkpoint's `__metadata__` strings: config, growth, step and training state, as JSON, with checked decoding.
-import { z } from 'zod';
-import { ConfigError, toReferenceConfig, validateConfig, type ModelConfig } from '../tokenformer/config';
+import { CONFIG_LIMITS, ConfigError, MAX_PATTENTION_TOKENS, showValue, toReferenceConfig, validateConfig, type ModelConfig } from '../tokenformer/config';
 import type { GrowthState } from '../tokenformer/types';
 import { modelConfigFromReference } from './config-reader';
 import { describe, FormatError } from './errors';
@@ -11,25 +10,32 @@ export const CHECKPOINT_FORMAT = 'tokenformer-lab/1';
 export const META = { format: 'format', config: 'config', growth: 'growth', step: 'step', optimizerStep: 'optimizer_step', training: 'training' } as const;
 const RESERVED = new Set<string>(Object.values(META));
 
-// Loose: fields added to ModelConfig later survive a round trip through older readers.
-const modelConfigSchema = z.looseObject({
-  arch: z.enum(['tokenformer', 'transformer']),
-  numLayers: z.number(),
-  hiddenSize: z.number(),
-  numHeads: z.number(),
-  qkvTokens: z.number(),
-  projTokens: z.number(),
-  ffnTokens: z.number(),
-  vocabSize: z.number(),
-  rotaryPct: z.number(),
-  rotaryBase: z.number(),
-  layerNormEps: z.number(),
-  maxSeqLen: z.number(),
-  norm: z.enum(['l2_norm_gelu', 'gelu_l2_norm', 'softmax']),
-  ffnHidden: z.number().optional(),
-  initStd: z.number(),
-});
-const growthSchema = z.record(z.string(), z.object({ tokens: z.number().int().positive(), scaleTokens: z.number().positive() }));
+/** Pattentions per layer: the most growth entries a config can name is this times its layers. */
+const PATTENTIONS_PER_LAYER = 5;
+
+/**
+ * Checks a growth state read from (or about to be written to) a file: at most one entry per Pattention a config
+ * can have, token counts within MAX_PATTENTION_TOKENS, 1 ≤ scaleTokens ≤ tokens. Names are matched against the
+ * config when the model is built (assertGrowthState).
+ */
+function checkGrowth(value: unknown, what: string, config?: ModelConfig): GrowthState {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new FormatError('bad-metadata', `${what} is not a JSON object`);
+  const entries = Object.entries(value);
+  const most = config ? (config.arch === 'tokenformer' ? config.numLayers * PATTENTIONS_PER_LAYER : 0) : CONFIG_LIMITS.numLayers * PATTENTIONS_PER_LAYER;
+  if (entries.length > most) throw new FormatError('bad-metadata', `${what} names ${entries.length} Pattentions; the model has at most ${most}`);
+  const out: GrowthState = {};
+  for (const [name, s] of entries) {
+    const { tokens, scaleTokens } = (typeof s === 'object' && s !== null ? s : {}) as { tokens?: unknown; scaleTokens?: unknown };
+    if (typeof tokens !== 'number' || !Number.isInteger(tokens) || tokens < 1 || tokens > MAX_PATTENTION_TOKENS) {
+      throw new FormatError('bad-metadata', `${what} ${showValue(name)}: tokens must be an integer from 1 to ${MAX_PATTENTION_TOKENS.toLocaleString('en-US')}, got ${showValue(tokens)}`);
+    }
+    if (typeof scaleTokens !== 'number' || !(scaleTokens >= 1 && scaleTokens <= tokens)) {
+      throw new FormatError('bad-metadata', `${what} ${showValue(name)}: scaleTokens must be a number from 1 to its ${tokens} tokens, got ${showValue(scaleTokens)}`);
+    }
+    out[name] = { tokens, scaleTokens };
+  }
+  return out;
+}
 
 export interface CheckpointMeta {
   config: ModelConfig;
@@ -47,8 +53,7 @@ export function encodeMeta(m: CheckpointMeta): Record<string, string> {
     if (RESERVED.has(k)) throw new FormatError('bad-metadata', `metadata key "${k}" is reserved for the checkpoint format`);
     out[k] = v;
   }
-  const growth = growthSchema.safeParse(m.growth);
-  if (!growth.success) throw new FormatError('bad-metadata', `growth state is malformed: ${growth.error.issues[0]?.message}`);
+  checkGrowth(m.growth, 'growth state', m.config);
   out[META.format] = CHECKPOINT_FORMAT;
   out[META.config] = JSON.stringify({ ...toReferenceConfig(m.config), tokenformer_lab: { version: 1, arch: m.config.arch, model: m.config } });
   out[META.growth] = JSON.stringify(m.growth);
@@ -75,11 +80,7 @@ export interface DecodedMeta {
 export function decodeMeta(meta: Record<string, string>, tensors: TensorShapes): DecodedMeta {
   const out: DecodedMeta = { extra: Object.fromEntries(Object.entries(meta).filter(([k]) => !RESERVED.has(k))) };
   if (meta[META.config] !== undefined) out.config = decodeConfig(meta[META.config], tensors);
-  if (meta[META.growth] !== undefined) {
-    const g = growthSchema.safeParse(json(meta[META.growth], 'growth'));
-    if (!g.success) throw new FormatError('bad-metadata', `metadata "growth" is malformed: ${g.error.issues[0]?.message}`);
-    out.growth = g.data;
-  }
+  if (meta[META.growth] !== undefined) out.growth = checkGrowth(json(meta[META.growth], 'growth'), 'metadata "growth"', out.config);
   if (meta[META.step] !== undefined) out.step = parseStep(meta[META.step], 'step');
   if (meta[META.optimizerStep] !== undefined) out.optimizerStep = parseStep(meta[META.optimizerStep], 'optimizer_step');
   if (meta[META.training] !== undefined) out.training = json(meta[META.training], 'training');
@@ -98,13 +99,9 @@ function decodeConfig(text: string, tensors: TensorShapes): ModelConfig {
       throw e;
     }
   }
-  const parsed = modelConfigSchema.safeParse(lab.model);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new FormatError('bad-metadata', `metadata config.tokenformer_lab.model.${issue?.path.join('.')}: ${issue?.message}`);
-  }
+  // validateConfig checks every field's type and bounds; unknown fields (added by later versions) pass through.
   try {
-    return validateConfig(parsed.data as ModelConfig);
+    return validateConfig(lab.model as ModelConfig, (k) => `config.tokenformer_lab.model.${k}`);
   } catch (e) {
     if (e instanceof ConfigError) throw new FormatError('bad-metadata', `metadata config is invalid: ${e.message}`);
     throw e;

@@ -115,4 +115,15 @@ describe('readReferenceConfig', () => {
     expect(err(() => readModelConfig([{ text: NEOX_MODEL.replace('"num_attention_heads": 4', '"num_attention_heads": 5'), filename: 'a.yml' }], new Map([['sequential.0.word_embeddings.weight', { shape: [8, 32], data: new Float32Array(256) }]])))).toBeInstanceOf(ConfigError);
     expect(err(() => readModelConfig([]))).toBeInstanceOf(FormatError);
   });
+
+  it('bounds every size and names non-finite values as they are', () => {
+    const emb = new Map([['sequential.0.word_embeddings.weight', { shape: [8, 32], data: new Float32Array(256) }]]);
+    const msg = (from: string, to: string, filename = 'a.yml') => err(() => readModelConfig([{ text: NEOX_MODEL.replace(from, to), filename }], emb)).message;
+    expect(msg('"num_layers": 2', '"num_layers": .inf')).toBe('reference config "num_layers" must be a finite number, got Infinity');
+    expect(msg('"num_layers": 2', '"num_layers": .nan')).toBe('reference config "num_layers" must be a finite number, got NaN');
+    expect(msg('"num_layers": 2', '"num_layers": 1e400')).toBe('reference config "num_layers" must be a finite number, got Infinity');
+    expect(msg('"qkv_slot_num": 24', '"qkv_slot_num": 100000000')).toBe('reference config "qkv_slot_num" = 100000000 is larger than this lab accepts (at most 1,048,576)');
+    expect(msg('"seq_length": 64', '"seq_length": 10000000')).toBe('reference config "seq_length" = 10000000 is larger than this lab accepts (at most 131,072)');
+    expect(msg('"rotary_pct": 0.25', '"rotary_pct": 0.25, "layernorm_epsilon": -1')).toBe('reference config "layernorm_epsilon" must be in [1e-30, 1], got -1');
+  });
 });

@@ -54,16 +54,85 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-export function validateConfig(c: ModelConfig): ModelConfig {
-  const posInt = (k: keyof ModelConfig) => {
-    const v = c[k];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ConfigError(`config.${String(k)} must be a positive integer, got ${String(v)}`);
-  };
-  (['numLayers', 'hiddenSize', 'numHeads', 'qkvTokens', 'projTokens', 'ffnTokens', 'vocabSize', 'maxSeqLen'] as const).forEach(posInt);
-  if (c.hiddenSize % c.numHeads !== 0) throw new ConfigError(`hiddenSize ${c.hiddenSize} is not divisible by numHeads ${c.numHeads}`);
-  if (!(c.rotaryPct >= 0 && c.rotaryPct <= 1)) throw new ConfigError(`rotaryPct must be in [0, 1], got ${c.rotaryPct}`);
-  if (!NORM_ACTIVATIONS.includes(c.norm)) throw new ConfigError(`unknown norm "${c.norm}" (expected ${NORM_ACTIVATIONS.join(', ')})`);
-  if (c.arch !== 'tokenformer' && c.arch !== 'transformer') throw new ConfigError(`unknown arch "${c.arch}"`);
+/**
+ * The largest value each size may take. Generous (a 7B-class shape passes) because they only stop nonsense and
+ * overflow early, before any loop or allocation; whether a model fits is the memory budget's call (see budget).
+ */
+export const CONFIG_LIMITS = {
+  numLayers: 256,
+  hiddenSize: 16_384,
+  numHeads: 256,
+  qkvTokens: 1 << 20,
+  projTokens: 1 << 20,
+  ffnTokens: 1 << 20,
+  vocabSize: 1 << 20,
+  maxSeqLen: 1 << 17,
+  ffnHidden: 1 << 18,
+} as const;
+/** Parameter tokens one Pattention may hold, growth included. */
+export const MAX_PATTENTION_TOKENS = 1 << 20;
+
+/** Accepted ranges of the real-valued settings: [min, max], with `open` when min itself is excluded. */
+export const NUMERIC_LIMITS = {
+  rotaryPct: { min: 0, max: 1, open: false },
+  rotaryBase: { min: 0, max: 1e12, open: true },
+  // Below ~1e-30 ε vanishes next to float32 variances and a constant input divides 0 by 0.
+  layerNormEps: { min: 1e-30, max: 1, open: false },
+  initStd: { min: 0, max: 1, open: true },
+} as const;
+
+/**
+ * A value as an error message should show it: numbers as JavaScript writes them (NaN, Infinity, 300000000), never
+ * JSON's "null" for a non-finite number; strings quoted; anything long cut short.
+ */
+export function showValue(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean' || v === undefined || v === null) return String(v);
+  if (typeof v === 'bigint') return `${v}n`;
+  let s: string;
+  try {
+    s = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? String(v));
+  } catch {
+    s = Object.prototype.toString.call(v);
+  }
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+type SizeKey = keyof typeof CONFIG_LIMITS;
+
+/** How a message names a setting: `config.numLayers` by default, the reference name for reference configs. */
+export type SettingLabel = (key: keyof ModelConfig) => string;
+const ownLabel: SettingLabel = (k) => `config.${k}`;
+
+function checkSize(c: ModelConfig, k: SizeKey, label: SettingLabel): void {
+  const v: unknown = c[k];
+  const max = CONFIG_LIMITS[k];
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) throw new ConfigError(`${label(k)} must be a positive integer, got ${showValue(v)}`);
+  if (v > max) throw new ConfigError(`${label(k)} = ${v} is larger than this lab accepts (at most ${max.toLocaleString('en-US')})`);
+}
+
+function checkReal(c: ModelConfig, k: keyof typeof NUMERIC_LIMITS, label: SettingLabel): void {
+  const v: unknown = c[k];
+  const { min, max, open } = NUMERIC_LIMITS[k];
+  const range = `${open ? '(' : '['}${min}, ${max}]`;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`${label(k)} must be a finite number in ${range}, got ${showValue(v)}`);
+  if (v > max || v < min || (open && v === min)) throw new ConfigError(`${label(k)} must be in ${range}, got ${showValue(v)}`);
+}
+
+/**
+ * Checks every field (type, bounds, consistency) before anything is sized from it, and returns `c`; throws
+ * ConfigError naming the first problem.
+ */
+export function validateConfig(c: ModelConfig, label: SettingLabel = ownLabel): ModelConfig {
+  if (typeof c !== 'object' || c === null || Array.isArray(c)) throw new ConfigError(`a model config must be an object, got ${showValue(c)}`);
+  if (c.arch !== 'tokenformer' && c.arch !== 'transformer') throw new ConfigError(`unknown arch ${showValue(c.arch)} (expected tokenformer or transformer)`);
+  (['numLayers', 'hiddenSize', 'numHeads', 'qkvTokens', 'projTokens', 'ffnTokens', 'vocabSize', 'maxSeqLen'] as const).forEach((k) => checkSize(c, k, label));
+  if (c.ffnHidden !== undefined) checkSize(c, 'ffnHidden', label);
+  if (c.hiddenSize % c.numHeads !== 0) throw new ConfigError(`${label('hiddenSize')} ${c.hiddenSize} is not divisible by ${label('numHeads')} ${c.numHeads}`);
+  (['rotaryPct', 'rotaryBase', 'layerNormEps', 'initStd'] as const).forEach((k) => checkReal(c, k, label));
+  // Rotary turns dims in pairs; an odd count would fail only at the first forward pass.
+  const r = rotaryDims(c);
+  if (r % 2 !== 0) throw new ConfigError(`rotary dims floor(head dim ${headDim(c)} × ${label('rotaryPct')} ${c.rotaryPct}) = ${r} must be even`);
+  if (!NORM_ACTIVATIONS.includes(c.norm)) throw new ConfigError(`unknown ${label('norm')} ${showValue(c.norm)} (expected ${NORM_ACTIVATIONS.join(', ')})`);
   return c;
 }
 
@@ -84,11 +153,12 @@ export function fromReferenceConfig(ref: Record<string, unknown>, inferredVocab?
       if (fallback === undefined) throw new ConfigError(`reference config lacks "${name}"`);
       return fallback;
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`reference config "${name}" must be a number, got ${JSON.stringify(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new ConfigError(`reference config "${name}" must be a finite number, got ${showValue(v)}`);
     return v;
   };
   const hidden = num('hidden_size');
-  const vocab = get('vocab_size') ?? get('padded_vocab_size') ?? inferredVocab;
+  const vocabKey = ['vocab_size', 'padded_vocab_size'].find((k) => get(k) !== undefined && get(k) !== null);
+  const vocab = vocabKey ? num(vocabKey) : inferredVocab;
   if (vocab === undefined) throw new ConfigError('reference config has no vocab_size and no embedding to infer it from');
   const norm = (get('norm_activation_type') ?? 'l2_norm_gelu') as NormActivation;
   const seq = num('seq_length', num('max_position_embeddings', 2048));
@@ -100,15 +170,34 @@ export function fromReferenceConfig(ref: Record<string, unknown>, inferredVocab?
     qkvTokens: num('qkv_slot_num'),
     projTokens: num('proj_slot_num', num('qkv_slot_num')),
     ffnTokens: num('ffn_slot_num'),
-    vocabSize: Number(vocab),
+    vocabSize: vocab,
     rotaryPct: num('rotary_pct', 1),
     rotaryBase: num('rotary_emb_base', 10000),
     layerNormEps: num('layernorm_epsilon', 1e-5),
     maxSeqLen: Math.max(seq, num('max_position_embeddings', seq)),
     norm,
     initStd: num('init_method_std', 0.02),
-  });
+  }, (k) => `reference config "${REFERENCE_NAMES[k]}"`);
 }
+
+/** The reference setting each field is read from, for messages. */
+const REFERENCE_NAMES: Record<keyof ModelConfig, string> = {
+  arch: 'arch',
+  numLayers: 'num_layers',
+  hiddenSize: 'hidden_size',
+  numHeads: 'num_attention_heads',
+  qkvTokens: 'qkv_slot_num',
+  projTokens: 'proj_slot_num',
+  ffnTokens: 'ffn_slot_num',
+  vocabSize: 'vocab_size',
+  rotaryPct: 'rotary_pct',
+  rotaryBase: 'rotary_emb_base',
+  layerNormEps: 'layernorm_epsilon',
+  maxSeqLen: 'seq_length',
+  norm: 'norm_activation_type',
+  ffnHidden: 'ffn_hidden',
+  initStd: 'init_method_std',
+};
 
 /** The reverse mapping, for checkpoint metadata readable by the reference code. */
 export function toReferenceConfig(c: ModelConfig): Record<string, unknown> {

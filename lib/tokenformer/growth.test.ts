@@ -3,8 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useBackend } from '../testing/backend';
 import { loadReferenceSmall, maxAbsDiff } from '../testing/fixtures';
-import { NORM_ACTIVATIONS, preset, type NormActivation } from './config';
-import { growModel } from './growth';
+import { AdamW } from '../train/adamw';
+import { trainStep } from '../train/train_step';
+import { MAX_PATTENTION_TOKENS, NORM_ACTIVATIONS, preset, type NormActivation } from './config';
+import { growModel, planGrowth } from './growth';
+import { initialGrowth } from './params';
 import { createModel, modelFromTensors, type LanguageModel } from './model';
 import type { GrowMode, GrowOptions } from './types';
 
@@ -70,7 +73,7 @@ describe('growth bookkeeping', () => {
     const replaced: [string, number, number, number][] = [];
     const ev = growModel(model, { factor: 1.5, target: 'qkv', layers: [1], mode: 'official', seed: 2 }, {
       step: 40,
-      onParamReplaced: (name, oldVar, newVar, added) => replaced.push([name, oldVar.shape[0], newVar.shape[0], added]),
+      stageParam: (name, oldVar, newVar, added) => void replaced.push([name, oldVar.shape[0], newVar.shape[0], added]),
     });
     expect(ev.step).toBe(40);
     expect(ev.changes).toEqual({
@@ -111,5 +114,109 @@ describe('growth bookkeeping', () => {
     growModel(model, { add: 8 });
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+});
+
+describe('growth is one transaction', () => {
+  async function snapshot(model: LanguageModel, opt: AdamW) {
+    const state = await opt.state();
+    return {
+      weights: await model.toTensors(),
+      variables: new Map(model.params),
+      growth: structuredClone(model.growth),
+      moments: state.moments,
+      step: state.step,
+      tensors: tf.memory().numTensors,
+    };
+  }
+
+  test('a failure midway leaves the weights, the growth state and the optimizer moments untouched', async () => {
+    const model = createModel(preset('micro'), { seed: 9 });
+    const opt = new AdamW(model.params);
+    const x = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8]], undefined, 'int32');
+    trainStep(model, opt, x, 1e-2).dispose(); // moments exist, so growth must extend them too
+    const before = await snapshot(model, opt);
+    let staged = 0;
+    const failing = (name: string, _old: tf.Variable, next: tf.Variable) => {
+      const change = opt.stageExtend(name, next); // built, then the 7th replacement fails
+      if (++staged === 7) {
+        change.abort();
+        throw new Error('injected failure');
+      }
+      return change;
+    };
+    expect(() => growModel(model, { add: 16, mode: 'official', seed: 1 }, { stageParam: failing })).toThrow('injected failure');
+    expect(staged).toBe(7);
+    const after = await snapshot(model, opt);
+    expect(after.growth).toEqual(before.growth);
+    expect([...after.variables.entries()]).toEqual([...before.variables.entries()]); // the very same variables
+    for (const [name, t] of before.weights) {
+      expect(after.weights.get(name)!.shape, name).toEqual(t.shape);
+      expect(after.weights.get(name)!.data, name).toEqual(t.data);
+    }
+    expect([...after.moments.keys()]).toEqual([...before.moments.keys()]);
+    for (const [name, m] of before.moments) {
+      expect(after.moments.get(name)!.shape, name).toEqual(m.shape);
+      expect(after.moments.get(name)!.m, name).toEqual(m.m);
+      expect(after.moments.get(name)!.v, name).toEqual(m.v);
+    }
+    expect(after.step).toBe(before.step);
+    expect(after.tensors).toBe(before.tensors); // everything built for the failed growth was freed
+    // The model and optimizer still train and grow normally afterwards.
+    growModel(model, { add: 16 }, { stageParam: (name, _old, next) => opt.stageExtend(name, next) });
+    trainStep(model, opt, x, 1e-2).dispose();
+    expect((await opt.state()).moments.get('sequential.2.mlp.key_param_tokens')!.shape).toEqual([64, 32]);
+    tf.dispose(x);
+    opt.dispose();
+    model.dispose();
+  });
+
+  test('a request that cannot be met is refused before anything is built', () => {
+    const model = createModel(preset('micro'));
+    const tensors = tf.memory().numTensors;
+    const growth = structuredClone(model.growth);
+    let staged = 0;
+    const hooks = { stageParam: () => void staged++ };
+    expect(() => growModel(model, { add: MAX_PATTENTION_TOKENS }, hooks)).toThrow(/passes the limit of 1,048,576 per Pattention/);
+    expect(() => growModel(model, { add: 1, layers: [0, 1, 2] }, hooks)).toThrow(/growth layer 2 is outside 0\.\.1/);
+    expect(staged).toBe(0);
+    expect(model.growth).toEqual(growth);
+    expect(tf.memory().numTensors).toBe(tensors);
+    model.dispose();
+  });
+});
+
+describe('planGrowth', () => {
+  const c = preset('micro');
+  const g = initialGrowth(c);
+  const plan = (o: GrowOptions) => () => planGrowth(c, g, o);
+
+  test('plans the grown state without touching tensors', () => {
+    const p = planGrowth(c, g, { add: 8, target: 'ffn', layers: [1] });
+    expect(p.changes).toEqual({ 'sequential.3.mlp': [48, 56] });
+    expect(p.growth['sequential.3.mlp']).toEqual({ tokens: 56, scaleTokens: 48 });
+    expect(p.growth['sequential.2.mlp']).toEqual(g['sequential.2.mlp']);
+    expect(g['sequential.3.mlp'].tokens).toBe(48); // the input state is not modified
+    expect(planGrowth(c, g, { factor: 2, mode: 'zero' }).growth['sequential.2.mlp']).toEqual({ tokens: 96, scaleTokens: 96 });
+  });
+
+  test.each<[GrowOptions, RegExp]>([
+    [{ add: Infinity }, /at least one token per Pattention, got Infinity/],
+    [{ add: NaN }, /got NaN/],
+    [{ add: -3 }, /got -3/],
+    [{ add: 1.5 }, /got 1\.5/],
+    [{ add: '8' as unknown as number }, /got "8"/],
+    [{ factor: Infinity }, /growth factor must be a finite number, got Infinity/],
+    [{ factor: 1 }, /at least one token/],
+    [{ add: 1, factor: 2 }, /not both/],
+    [{ add: 1, mode: 'wild' as never }, /unknown growth mode "wild"/],
+    [{ add: 1, target: '__proto__' as never }, /unknown growth target "__proto__"/],
+    [{ add: 1, seed: NaN }, /growth seed must be an integer, got NaN/],
+    [{ add: 1, layers: 3 as never }, /list of layer indices, got 3/],
+    [{ add: 1, layers: [0.5] }, /growth layer 0\.5 is outside/],
+    [{ add: 1, layers: [] }, /selects no Pattention/],
+    [{ add: MAX_PATTENTION_TOKENS - 47 }, /to 1048577 tokens passes the limit/],
+  ])('refuses %o', (o, message) => {
+    expect(plan(o)).toThrow(message);
   });
 });

@@ -2,8 +2,9 @@
 export * from './config';
 export type * from './types';
 export { createModel, modelFromTensors, assertGrowthState, type LanguageModel, type NamedTensor } from './model';
-export { growModel, assertGrown, selectPattentions, type GrowHooks } from './growth';
+export { growModel, assertGrown, planGrowth, selectPattentions, type GrowHooks, type GrowthPlan, type StagedChange } from './growth';
 export { countParams, forwardFlopsPerToken, matchedTransformer, matchedTokenformer } from './size';
+export { estimateMemory, stateMemory, type EstimateOptions, type MemoryEstimate, type StepShape } from './memory';
 export { paramSpecs, initialGrowth, pattentionSlots, pattentionPrefix, EMBEDDING, PATTENTION_KINDS, type ParamSpec, type PattentionSlot } from './params';
 export { createRng, type Rng } from './rng';
 export { setCustomKernelsEnabled } from './kernels/js_kernel';

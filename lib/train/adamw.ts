@@ -121,18 +121,38 @@ export class AdamW {
    * rows, so old rows continue exactly and new rows start fresh.
    */
   extend(name: string, newVar: tf.Variable): void {
+    this.stageExtend(name, newVar).commit();
+  }
+
+  /**
+   * extend in two phases, for transactional growth: builds the grown moments beside the current ones (this may
+   * throw, leaving the optimizer unchanged); `commit` swaps them in without allocating, `abort` frees them.
+   */
+  stageExtend(name: string, newVar: tf.Variable): { commit(): void; abort(): void } {
     const mom = this.moments.get(name);
-    if (!mom) return; // never stepped: moments are created at the new shape on first use
+    if (!mom) return { commit() {}, abort() {} }; // never stepped: moments are created at the new shape on first use
     const old = mom.m.shape;
     if (newVar.shape.length !== old.length || newVar.shape[0] < old[0] || !tf.util.arraysEqual(newVar.shape.slice(1), old.slice(1))) {
       throw new Error(`AdamW.extend("${name}"): cannot extend moments [${old}] to [${newVar.shape}]`);
     }
     const pad = (x: tf.Variable) =>
       tf.tidy(() => tf.variable(tf.concat([x, tf.zeros([newVar.shape[0] - old[0], ...old.slice(1)])], 0), false));
-    const next = { m: pad(mom.m), v: pad(mom.v) };
-    mom.m.dispose();
-    mom.v.dispose();
-    this.moments.set(name, next);
+    const m = pad(mom.m);
+    let v: tf.Variable;
+    try {
+      v = pad(mom.v);
+    } catch (e) {
+      m.dispose();
+      throw e;
+    }
+    return {
+      commit: () => {
+        mom.m.dispose();
+        mom.v.dispose();
+        this.moments.set(name, { m, v });
+      },
+      abort: () => tf.dispose([m, v]),
+    };
   }
 
   /**

@@ -52,7 +52,7 @@ describe.each(['tokenformer', 'transformer'] as const)('%s', (arch) => {
     expect(heap()).toBe(heapAfterWarmup);
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.6);
     if (arch === 'tokenformer') {
-      growModel(model, { add: 8, mode: 'preserve' }, { onParamReplaced: (name, _old, next) => opt.extend(name, next) });
+      growModel(model, { add: 8, mode: 'preserve' }, { stageParam: (name, _old, next) => opt.stageExtend(name, next) });
       const grownCounts: number[] = [];
       for (let step = 50; step < 60; step++) {
         run(step);
