@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type NodeBackend } from '../lib/testing/backend';
 import { preset, type ModelConfig, type PresetName } from '../lib/tokenformer/config';
 import { createModel } from '../lib/tokenformer/model';
-import { createRng } from '../lib/tokenformer/rng';
+import { createNormalRng } from '../lib/data/rng';
 import { matchedTransformer } from '../lib/tokenformer/size';
 import { AdamW } from '../lib/train/adamw';
 import { trainStep } from '../lib/train/train_step';
@@ -44,7 +44,7 @@ function matmulGflops(reps: number): number {
 }
 
 function randomBatch(seed: number, vocab: number): tf.Tensor2D {
-  const rng = createRng(seed);
+  const rng = createNormalRng(seed);
   return tf.tensor2d(Int32Array.from({ length: batch * seq }, () => Math.floor(rng.next() * vocab)), [batch, seq], 'int32');
 }
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { createRng } from '../lib/tokenformer/rng';
+import { createNormalRng } from '../lib/data/rng';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,7 +27,7 @@ async function child(file: string, backend: string, tokens: number) {
   const info = await engine.loadCheckpoint(await readBytes(file), basename(file), { referenceConfig: SHAPE });
   const loadMs = performance.now() - t0;
   const rssAfterLoad = process.memoryUsage().rss;
-  const rng = createRng(1);
+  const rng = createNormalRng(1);
   const ids = [Array.from({ length: tokens }, () => Math.floor(rng.next() * 50277))];
   const t1 = performance.now();
   const out = await engine.logits(ids);
@@ -42,7 +42,7 @@ function writeCheckpoint(path: string) {
     const L = SHAPE.num_layers;
     const H = SHAPE.hidden_size;
     const entries = new Map<string, InstanceType<typeof TorchTensorOut>>();
-    const rng = createRng(0);
+    const rng = createNormalRng(0);
     const t = (shape: number[], scale = 0.02) => {
       const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
       for (let i = 0; i < data.length; i++) data[i] = (rng.next() - 0.5) * scale;

@@ -5,5 +5,5 @@ export { createModel, modelFromTensors, assertGrowthState, type LanguageModel, t
 export { growModel, assertGrown, selectPattentions, type GrowHooks } from './growth';
 export { countParams, forwardFlopsPerToken, matchedTransformer, matchedTokenformer } from './size';
 export { paramSpecs, initialGrowth, pattentionSlots, pattentionPrefix, EMBEDDING, PATTENTION_KINDS, type ParamSpec, type PattentionSlot } from './params';
-export { createRng, type Rng } from './rng';
+export { createNormalRng, type NormalRng } from '../data/rng';
 export { setCustomKernelsEnabled } from './kernels/js_kernel';

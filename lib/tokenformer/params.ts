@@ -1,6 +1,6 @@
 // Parameter names (the reference GPT-NeoX checkpoint names), shapes and the seeded reference initialisation.
 import type { ModelConfig } from './config';
-import { createRng, deriveSeed, normalArray } from './rng';
+import { createNormalRng, deriveParamSeed, normalArray } from '../data/rng';
 import type { GrowthState, PattentionKind } from './types';
 
 export type InitKind = 'embedding' | 'key' | 'value' | 'ones' | 'zeros' | 'linear' | 'linearOut';
@@ -118,5 +118,5 @@ export function initValues(c: ModelConfig, spec: ParamSpec, seed: number, rows =
   const count = rows * spec.shape.slice(1).reduce((a, b) => a * b, 1);
   if (spec.init === 'ones') return new Float32Array(count).fill(1);
   if (spec.init === 'zeros') return new Float32Array(count);
-  return normalArray(createRng(deriveSeed(seed, label)), count, initStd(c, spec.init));
+  return normalArray(createNormalRng(deriveParamSeed(seed, label)), count, initStd(c, spec.init));
 }

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../tokenformer/model';
 import { readBack } from '../tokenformer/read_back';
-import { createRng, type Rng } from '../tokenformer/rng';
+import { createNormalRng, type NormalRng } from '../data/rng';
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -16,7 +16,7 @@ export interface SampleOptions {
 }
 
 /** Picks a token from logits with the options' temperature and top-k, using `rng`. */
-export function sampleToken(logits: Float32Array, opts: { temperature?: number; topK?: number }, rng: Rng): number {
+export function sampleToken(logits: Float32Array, opts: { temperature?: number; topK?: number }, rng: NormalRng): number {
   const temperature = opts.temperature ?? 1;
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
@@ -41,7 +41,7 @@ export function sampleToken(logits: Float32Array, opts: { temperature?: number; 
  */
 export async function generate(model: LanguageModel, promptIds: number[], opts: SampleOptions): Promise<number[]> {
   if (promptIds.length === 0) throw new Error('generate needs at least one prompt token');
-  const rng = createRng(opts.seed ?? 0);
+  const rng = createNormalRng(opts.seed ?? 0);
   const seq = [...promptIds];
   const out: number[] = [];
   for (let i = 0; i < opts.maxNewTokens; i++) {

@@ -9,7 +9,7 @@ import { AdamW } from './adamw';
 import { bitsPerByte, evaluate } from './evaluate';
 import { generate, sampleToken } from './sample';
 import { trainStep } from './train_step';
-import { createRng } from '../tokenformer/rng';
+import { createNormalRng } from '../data/rng';
 import { poisoned } from './test-utils';
 
 /** A repeating byte pattern: easy to learn, so the loss must fall. */
@@ -92,7 +92,7 @@ test('sampling is seeded; temperature 0 and top-1 are greedy', async () => {
   const greedy = await generate(model, prompt, { maxNewTokens: 4, temperature: 0 });
   expect(await generate(model, prompt, { maxNewTokens: 4, topK: 1, seed: 5 })).toEqual(greedy);
   const logits = Float32Array.from([0, 5, 1, 4.9]);
-  const rng = createRng(1);
+  const rng = createNormalRng(1);
   const picks = new Set(Array.from({ length: 200 }, () => sampleToken(logits, { topK: 2 }, rng)));
   expect([...picks].sort()).toEqual([1, 3]);
   model.dispose();
