@@ -9,5 +9,6 @@ export { runsTable, differingConfigKeys, runToCsv, runToJson, csvField, stableSt
 export { colorLUT, colorLegend, valuesToRGBA, parseColor, extent, type ColorScheme } from './color';
 export { putPixels, gridCanvas, gridCell, formatValue, type PixelImage, type PixelSink } from './canvas';
 export { tokenLossMap, layoutTokens, type TokenLossData, type TokenLossOptions, type TokenBox } from './tokenLoss';
-export { byteLabel, resolveDocument, type VizElement, type DocumentOption } from './dom';
+export { resolveDocument, type VizElement, type DocumentOption } from './dom';
+export { byteLabel } from '../../lib/data/tokenizer';
 export { PlotView, type PlotViewProps } from './PlotView';
