@@ -16,6 +16,7 @@ import { createLab } from '../lib/engine/lab';
 import type { Metrics } from '../lib/engine/types';
 import { preset, type ModelConfig, type NormActivation, type PresetName } from '../lib/tokenformer/config';
 import { matchedTransformer } from '../lib/tokenformer/size';
+import { maxAbsDiff } from '../lib/train/numeric';
 import type { GrowMode } from '../lib/tokenformer/types';
 
 function arg(name: string, fallback: string): string {
@@ -51,7 +52,6 @@ const probeIds = async (): Promise<number[][]> => {
   const ids = Array.from(new TextEncoder().encode(text)).slice(0, seqLen);
   return [ids];
 };
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 async function growthExperiment() {
   const norms = arg('norms', 'l2_norm_gelu,gelu_l2_norm,softmax').split(',') as NormActivation[];

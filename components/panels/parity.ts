@@ -7,6 +7,7 @@ import { readSafetensors, type NamedTensor } from '@/lib/io/safetensors';
 import { fromReferenceConfig, NORM_ACTIVATIONS, type ModelConfig, type NormActivation } from '@/lib/tokenformer/config';
 import { modelFromTensors } from '@/lib/tokenformer/model';
 import { AdamW } from '@/lib/train/adamw';
+import { maxAbsDiff } from '@/lib/train/numeric';
 import { trainStep } from '@/lib/train/train_step';
 
 export const FIXTURE_URL = `${BASE_PATH}/fixtures/reference-small/`;
@@ -65,13 +66,6 @@ export async function loadParityFixture(base = FIXTURE_URL): Promise<ParityFixtu
     ids: exp.ids,
     byNorm: exp.by_norm,
   };
-}
-
-function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return Number.isNaN(m) ? Infinity : m;
 }
 
 const countNonFinite = (xs: ArrayLike<number>) => Array.prototype.filter.call(xs, (x: number) => !Number.isFinite(x)).length;

@@ -21,7 +21,7 @@ export {
 export { readTorchBin, type TorchFile, type TorchReadOptions } from './torch-bin';
 export { mergeReferenceConfigs, modelConfigFromReference, readModelConfig, readReferenceConfig } from './config-reader';
 export { mergePipelineLayers, normaliseKey, normaliseKeys, pipelineLayerFile, pipelineLayerIndex, toPipelineLayers } from './keys';
-export { checkFinite, EMBEDDING_NAME, expectedShapes, finalNormIndex, inferGrowth, pattentionPrefix, pattentions, validateTensors, type Layout } from './validate';
+export { checkFinite, expectedShapes, inferGrowth, validateTensors, type Layout } from './validate';
 export {
   decodeCheckpoint,
   decodeCheckpointFrom,

@@ -7,7 +7,7 @@ import type { ModelConfig } from '../tokenformer/config';
 import { FormatError } from './errors';
 import type { NamedTensor } from './safetensors';
 import { TorchOrderedDict, TorchTensorOut, writeTorchZip, type TorchValue } from './torch-writer';
-import { EMBEDDING_NAME } from './validate';
+import { EMBEDDING } from '../tokenformer/params';
 
 export const MODEL_STATES = 'mp_rank_00_model_states.pt';
 export const checkpointTag = (step: number) => `global_step${step}`;
@@ -63,22 +63,22 @@ export function neoxCheckpointFiles(o: { tensors: Map<string, NamedTensor>; step
 
 /** Pads the embedding with zero rows to `rows` (the reference's padded vocabulary). */
 export function padVocabulary(tensors: Map<string, NamedTensor>, rows: number): Map<string, NamedTensor> {
-  const emb = tensors.get(EMBEDDING_NAME);
-  if (!emb) throw new FormatError('missing-tensor', `no ${EMBEDDING_NAME}`);
+  const emb = tensors.get(EMBEDDING);
+  if (!emb) throw new FormatError('missing-tensor', `no ${EMBEDDING}`);
   const [v, d] = emb.shape;
   if (rows === v) return tensors;
   if (rows < v) throw new FormatError('unsupported', `cannot pad a ${v}-row embedding down to ${rows}`);
   const data = new Float32Array(rows * d);
   data.set(emb.data);
-  return new Map([...tensors].map(([n, t]) => [n, n === EMBEDDING_NAME ? { shape: [rows, d], data } : t]));
+  return new Map([...tensors].map(([n, t]) => [n, n === EMBEDDING ? { shape: [rows, d], data } : t]));
 }
 
 /** Drops embedding rows past `rows` (the padded ids no tokenizer produces). */
 export function trimVocabulary(tensors: Map<string, NamedTensor>, rows: number): Map<string, NamedTensor> {
-  const emb = tensors.get(EMBEDDING_NAME);
+  const emb = tensors.get(EMBEDDING);
   if (!emb || emb.shape[0] <= rows) return tensors;
   const d = emb.shape[1];
-  return new Map([...tensors].map(([n, t]) => [n, n === EMBEDDING_NAME ? { shape: [rows, d], data: emb.data.slice(0, rows * d) } : t]));
+  return new Map([...tensors].map(([n, t]) => [n, n === EMBEDDING ? { shape: [rows, d], data: emb.data.slice(0, rows * d) } : t]));
 }
 
 /** Token counts per kind; the reference has one `*_slot_num` per kind for every layer (q, k and v share one). */

@@ -9,7 +9,7 @@ import { mergePipelineLayers, normaliseKeys } from './keys';
 import { MODEL_STATES, trimVocabulary } from './neox-checkpoint';
 import type { NamedTensor } from './safetensors';
 import { readTorchBin } from './torch-bin';
-import { EMBEDDING_NAME } from './validate';
+import { EMBEDDING } from '../tokenformer/params';
 import { readZipDirectory, readZipEntry } from '../zip';
 
 /** A folder (or zip) as relative paths and a way to read each. */
@@ -91,8 +91,8 @@ export async function importNeox(set: NeoxFileSet, opts: NeoxImportOptions = {})
   notes.push(`read ${layout === 'pipeline' ? `${layers.length} layer files` : MODEL_STATES} of ${tag}`);
 
   const record = opts.referenceConfig ?? (await findConfig(dir, paths, read, notes));
-  const rows = tensors.get(EMBEDDING_NAME)?.shape[0];
-  if (rows === undefined) throw new FormatError('missing-tensor', `the checkpoint has no ${EMBEDDING_NAME}`);
+  const rows = tensors.get(EMBEDDING)?.shape[0];
+  if (rows === undefined) throw new FormatError('missing-tensor', `the checkpoint has no ${EMBEDDING}`);
   const tokenizer = String(record.tokenizer_type ?? '').toLowerCase();
   const keep = opts.vocab === 'keep' ? rows : typeof opts.vocab === 'number' ? opts.vocab : BYTE_TOKENIZERS.includes(tokenizer) ? Math.min(256, rows) : rows;
   if (!Number.isInteger(keep) || keep < 1 || keep > rows) throw new FormatError('unsupported', `cannot keep ${keep} of the ${rows} vocabulary rows`);

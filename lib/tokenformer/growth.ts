@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertGrowthState, type LanguageModel } from './model';
 import { initValues, pattentionSlots, type PattentionSlot } from './params';
-import type { GrowMode, GrowOptions, GrowTarget, GrowthEvent, PattentionKind } from './types';
+import { PATTENTION_KINDS, type GrowMode, type GrowOptions, type GrowTarget, type GrowthEvent, type PattentionKind } from './types';
 
 export interface GrowHooks {
   /** Called for each replaced variable before the old one is disposed (e.g. to extend optimizer state). */
@@ -12,7 +12,7 @@ export interface GrowHooks {
 }
 
 const TARGET_KINDS: Record<GrowTarget, readonly PattentionKind[]> = {
-  all: ['query', 'key', 'value', 'proj', 'ffn'],
+  all: PATTENTION_KINDS,
   qkv: ['query', 'key', 'value'],
   q: ['query'],
   k: ['key'],

@@ -1,7 +1,7 @@
 // Parameter names (the reference GPT-NeoX checkpoint names), shapes and the seeded reference initialisation.
 import type { ModelConfig } from './config';
 import { createNormalRng, deriveParamSeed, normalArray } from '../data/rng';
-import type { GrowthState, PattentionKind } from './types';
+import { PATTENTION_KINDS, type GrowthState, type PattentionKind } from './types';
 
 export type InitKind = 'embedding' | 'key' | 'value' | 'ones' | 'zeros' | 'linear' | 'linearOut';
 
@@ -20,7 +20,7 @@ export interface PattentionSlot {
   dOut: number;
 }
 
-export const PATTENTION_KINDS: readonly PattentionKind[] = ['query', 'key', 'value', 'proj', 'ffn'];
+export { PATTENTION_KINDS };
 
 export const EMBEDDING = 'sequential.0.word_embeddings.weight';
 export const layerPrefix = (layer: number) => `sequential.${layer + 2}`;
@@ -37,7 +37,7 @@ export function pattentionSlots(c: ModelConfig): PattentionSlot[] {
   return slots;
 }
 
-export function configTokens(c: ModelConfig, kind: PattentionKind): number {
+export function configTokens(c: Pick<ModelConfig, 'qkvTokens' | 'projTokens' | 'ffnTokens'>, kind: PattentionKind): number {
   return kind === 'proj' ? c.projTokens : kind === 'ffn' ? c.ffnTokens : c.qkvTokens;
 }
 

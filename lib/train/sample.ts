@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../tokenformer/model';
 import { readBack } from '../tokenformer/read_back';
 import { createNormalRng, type NormalRng } from '../data/rng';
+import { topK } from './numeric';
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -21,11 +22,10 @@ export function sampleToken(logits: Float32Array, opts: { temperature?: number; 
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
   if (temperature <= 0) return best;
-  let order = Array.from(logits.keys());
-  if (opts.topK !== undefined && opts.topK > 0 && opts.topK < logits.length) {
-    order.sort((a, b) => logits[b] - logits[a]);
-    order = order.slice(0, opts.topK);
-  }
+  const order =
+    opts.topK !== undefined && opts.topK > 0 && opts.topK < logits.length
+      ? Array.from(topK(logits, 1, logits.length, opts.topK)).filter((i) => i >= 0)
+      : Array.from(logits.keys());
   const weights = order.map((i) => Math.exp((logits[i] - logits[best]) / temperature));
   let r = rng.next() * weights.reduce((a, b) => a + b, 0);
   for (let j = 0; j < order.length; j++) {
