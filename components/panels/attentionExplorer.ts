@@ -6,7 +6,8 @@ import { h, resolveDocument, type DocumentOption, type VizElement } from '@/comp
 import { heatmap, heatmapFromAttention } from '@/components/viz/heatmap';
 import { headMaps, headMapsFromAttention } from '@/components/viz/headMap';
 import { topK, type ColumnOrder } from '@/components/viz/ordering';
-import { formatValue, type PixelSink } from '@/components/viz/canvas';
+import type { PixelSink } from '@/components/viz/canvas';
+import { formatValue } from '@/lib/format/numbers';
 import {
   KINDS, button, configuredTokens, emitInput, errorBox, field, growthTracker, intFrom, numberEl, onInvalidation, ownInputOnly,
   pattentionPrefix, poll, selectEl, setOptions, showError, visible, type PanelElement,

@@ -4,7 +4,7 @@
 import type { NeoxFileSet } from '@/lib/io/neox-import';
 import { blobSource } from '@/lib/io/byte-source';
 import { h } from '@/components/viz/dom';
-import { formatBytes } from './format';
+import { formatBytes } from '@/lib/format/numbers';
 import { button } from './panelKit';
 
 export interface FolderLimits {

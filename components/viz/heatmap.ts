@@ -4,7 +4,8 @@ import { bucketColumns, type ColumnAggregate, type ColumnBuckets } from './downs
 import type { AttentionMaps, PattentionKind } from '../../lib/tokenformer/types';
 import { byteLabel } from '../../lib/data/tokenizer';
 import { createTooltip, h, localPoint, resolveDocument, type DocumentOption, type VizElement } from './dom';
-import { formatValue, gridCanvas, gridCell, putPixels, type PixelImage, type PixelSink } from './canvas';
+import { formatValue } from '../../lib/format/numbers';
+import { gridCanvas, gridCell, putPixels, type PixelImage, type PixelSink } from './canvas';
 import { columnOrder, type ColumnOrder } from './ordering';
 
 export interface HeatmapData {

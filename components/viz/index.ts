@@ -7,7 +7,8 @@ export { columnOrder, orderByWeight, orderByCluster, naturalOrder, isPermutation
 export { downsampleMinMax, bucketColumns, type ColumnAggregate, type ColumnBuckets } from './downsample';
 export { runsTable, differingConfigKeys, runToCsv, runToJson, csvField, stableStringify, CSV_COLUMNS, type RunRecord, type RunsTableRow } from './runs';
 export { colorLUT, colorLegend, valuesToRGBA, parseColor, extent, type ColorScheme } from './color';
-export { putPixels, gridCanvas, gridCell, formatValue, type PixelImage, type PixelSink } from './canvas';
+export { putPixels, gridCanvas, gridCell, type PixelImage, type PixelSink } from './canvas';
+export { formatValue } from '../../lib/format/numbers';
 export { tokenLossMap, layoutTokens, type TokenLossData, type TokenLossOptions, type TokenBox } from './tokenLoss';
 export { resolveDocument, type VizElement, type DocumentOption } from './dom';
 export { byteLabel } from '../../lib/data/tokenizer';
