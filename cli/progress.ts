@@ -35,7 +35,7 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
       }
     },
     finish(extra) {
-      const l = line(total, extra ? `${extra} (${fmtTime((Date.now() - t0) / 1000)})` : `(${fmtTime((Date.now() - t0) / 1000)})`);
+      const l = line(total, extra ? `${extra} (${formatClock((Date.now() - t0) / 1000)})` : `(${formatClock((Date.now() - t0) / 1000)})`);
       stream.write(tty ? `\r${l}\x1b[K\n` : l + '\n');
     },
   };
