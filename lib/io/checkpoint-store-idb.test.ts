@@ -1,7 +1,7 @@
 // The IndexedDB checkpoint store against a scripted database that replays the browser's event order, including a
 // commit that aborts after the request succeeded (how a full quota shows up): a save is all-or-nothing and says so.
 import { describe, expect, it } from 'vitest';
-import { idbCheckpointStore, inTransaction, type CheckpointDb } from './checkpoint-store-idb';
+import { idbCheckpointStore, type CheckpointDb } from './checkpoint-store-idb';
 
 interface Req {
   result?: unknown;
@@ -37,10 +37,12 @@ function scriptedDb() {
             return r;
           };
           return {
-            put: (row: { name: string }) => {
+            transaction: tx,
+            // idb-keyval's layout: out-of-line keys, put(value, key).
+            put: (row: { name: string }, key: string) => {
               state.puts.push(row);
-              staged.push(() => rows.set(row.name, row));
-              return request(() => row.name);
+              staged.push(() => rows.set(key, row));
+              return request(() => key);
             },
             delete: (name: string) => {
               staged.push(() => rows.delete(name));
@@ -99,17 +101,8 @@ describe('idbCheckpointStore', () => {
     expect(await store.load('run')).toEqual(new Uint8Array([1]));
   });
 
-  it('aborts the transaction when the work throws, and retries opening after a failure', async () => {
-    const { db, rows } = scriptedDb();
-    await expect(
-      inTransaction(db, 'readwrite', (s) => {
-        s.put({ name: 'half' });
-        throw new Error('cannot clone');
-      }),
-    ).rejects.toThrow('cannot clone');
-    await new Promise((r) => setTimeout(r, 5));
-    expect(rows.size).toBe(0);
-
+  it('retries opening after a failure', async () => {
+    const { db } = scriptedDb();
     let opens = 0;
     const store = idbCheckpointStore(async () => {
       if (opens++ === 0) throw new Error('blocked');
