@@ -7,15 +7,26 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { scriptFlags } from '../cli/args';
 import { createNormalRng } from '../lib/data/rng';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+const flags = scriptFlags({
+  name: 'bench/real-model',
+  summary: 'Peak memory, load and forward time of a 150M-shaped pytorch_model.bin, per Node backend.',
+  usage: 'npx tsx bench/real-model.ts [options]',
+  flags: {
+    backends: { type: 'string', default: 'wasm,cpu', help: 'comma-separated Node backends' },
+    tokens: { type: 'number', default: 128, help: 'tokens in the timed forward pass' },
+    layers: { type: 'number', default: 12, help: 'layers of the generated model' },
+    keep: { type: 'string', default: '', help: 'checkpoint file to reuse (written there if missing)' },
+    child: { type: 'string', default: '', help: 'internal: measure this file in this process' },
+    backend: { type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'internal: the child process backend' },
+  },
+});
+const arg = (name: string) => String(flags[name]);
 
 // TokenFormer-150M as its eval config states it (see ../shared/reference/tokenformer-zoo.md).
-const SHAPE = { num_layers: Number(arg('layers', '12')), hidden_size: 768, num_attention_heads: 12, qkv_slot_num: 768, proj_slot_num: 768, ffn_slot_num: 3072, seq_length: 2048, max_position_embeddings: 2048, rotary_pct: 0.25, norm_activation_type: 'l2_norm_gelu' };
+const SHAPE = { num_layers: Number(arg('layers')), hidden_size: 768, num_attention_heads: 12, qkv_slot_num: 768, proj_slot_num: 768, ffn_slot_num: 3072, seq_length: 2048, max_position_embeddings: 2048, rotary_pct: 0.25, norm_activation_type: 'l2_norm_gelu' };
 const VOCAB = 50304;
 
 async function child(file: string, backend: string, tokens: number) {
@@ -62,10 +73,10 @@ function writeCheckpoint(path: string) {
 }
 
 async function main() {
-  const childFile = arg('child', '');
-  const tokens = Number(arg('tokens', '128'));
-  if (childFile) return child(childFile, arg('backend', 'wasm'), tokens);
-  const keep = arg('keep', '');
+  const childFile = arg('child');
+  const tokens = Number(arg('tokens'));
+  if (childFile) return child(childFile, arg('backend'), tokens);
+  const keep = arg('keep');
   const dir = mkdtempSync(join(tmpdir(), 'tokenformer-bench-'));
   const file = keep || join(dir, 'pytorch_model.bin');
   if (!existsSync(file)) {
@@ -74,7 +85,7 @@ async function main() {
     process.stderr.write(`wrote ${file} (${statSync(file).size.toLocaleString('en-US')} bytes) in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
   }
   const size = statSync(file).size;
-  for (const backend of arg('backends', 'wasm,cpu').split(',')) {
+  for (const backend of arg('backends').split(',')) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/real-model.ts', '--child', file, '--backend', backend, '--tokens', String(tokens), '--layers', String(SHAPE.num_layers)], { encoding: 'utf8', maxBuffer: 16 << 20 });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
