@@ -67,6 +67,12 @@ describe('creation, export and inspection', () => {
     await useBackend('cpu');
   });
 
+  test('dispose frees every tensor the model made (its initial values included)', () => {
+    const before = tf.memory();
+    createModel(preset('micro'), { seed: 1 }).dispose();
+    expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([before.numTensors, before.numBytes]);
+  });
+
   test('seeded reference init: deterministic, with the reference spreads', async () => {
     const c = preset('micro');
     const a = createModel(c, { seed: 4 });

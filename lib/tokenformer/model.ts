@@ -47,7 +47,13 @@ class Model implements LanguageModel {
     public growth: GrowthState,
     values: Map<string, NamedTensor>,
   ) {
-    for (const [name, t] of values) this.params.set(name, tf.variable(tf.tensor(t.data, t.shape, 'float32'), true));
+    for (const [name, t] of values) {
+      // A variable shares its initial tensor's data and keeps it alive: the initial tensor itself must go, or every
+      // model built leaks one tensor per parameter (and its memory) after dispose().
+      const init = tf.tensor(t.data, t.shape, 'float32');
+      this.params.set(name, tf.variable(init, true));
+      init.dispose();
+    }
   }
 
   private param = (name: string): tf.Tensor => {
