@@ -51,6 +51,7 @@ export async function connectEngine(opts: InitOptions = {}): Promise<EngineConne
     saveCheckpoint: (o) => remote.saveCheckpoint(o),
     loadCheckpoint: (bytes, name, o) => (o?.transfer ? remote.loadCheckpoint(Comlink.transfer(bytes, [bytes.buffer as ArrayBuffer]), name, o) : remote.loadCheckpoint(bytes, name, o)),
     memory: () => remote.memory(),
+    parity: (f, o) => remote.parity(f, o),
     runs: () => remote.runs(),
     logits: (ids) => remote.logits(ids),
     setTokenizer: (s) => remote.setTokenizer(s),

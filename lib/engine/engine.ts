@@ -13,6 +13,7 @@ import { loadAnyCheckpoint, encodeCheckpoint } from '../io';
 import { createModel, modelFromTensors, type LanguageModel } from '../tokenformer/model';
 import { generate as sample } from '../train/sample';
 import { evaluateOn, modelLayout } from './glue';
+import { checkParity, type ParityFiles, type ParityOptions, type ParityReport } from './parity';
 import type { BackendInfo, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface EngineOptions {
@@ -334,6 +335,13 @@ export class Engine implements EngineApi {
       this.trainer!.flops = t.flops;
     }
     return this.info();
+  }
+
+  /** Reference-fixture parity on this engine's backend (lib/engine/parity.ts); leaves the engine's model alone. */
+  async parity(files: ParityFiles, o: ParityOptions = {}): Promise<ParityReport> {
+    await this.ensureBackend();
+    this.requireIdle('check parity');
+    return checkParity(this.backendInfo!, files, o);
   }
 
   async memory() {
