@@ -8,7 +8,7 @@ import { Engine } from '../lib/engine/engine';
 import { isBackendName } from '../lib/engine/backend';
 import type { DataSpec } from '../lib/engine/types';
 import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
-import { writeFileAtomic } from '../lib/io/node-file';
+import { writeFileAtomic } from '../lib/io/nodeFile';
 import { NORM_ACTIVATIONS, type NormActivation } from '../lib/tokenformer/config';
 import { UsageError } from './args';
 import { progressBar } from './progress';

@@ -11,7 +11,7 @@ let server: Server;
 let origin: string;
 const bundle = buildSync({
   stdin: {
-    contents: "export { idbCheckpointStore } from './lib/io/checkpoint-store-idb'; export * as library from './lib/store/library'; export { set } from 'idb-keyval'; export { keyvalStore, openKeyvalDb } from './lib/io/keyval';",
+    contents: "export { idbCheckpointStore } from './lib/io/checkpointStoreIdb'; export * as library from './lib/store/library'; export { set } from 'idb-keyval'; export { keyvalStore, openKeyvalDb } from './lib/io/keyval';",
     resolveDir: process.cwd(),
     loader: 'ts',
   },
@@ -57,7 +57,7 @@ test('checkpoint saves are one all-or-nothing IndexedDB transaction, and version
     ]),
   );
   const out = await page.evaluate(async () => {
-    type Mod = typeof import('../lib/io/checkpoint-store-idb') & { library: typeof import('../lib/store/library') } & typeof import('../lib/io/keyval') & { set: typeof import('idb-keyval').set };
+    type Mod = typeof import('../lib/io/checkpointStoreIdb') & { library: typeof import('../lib/store/library') } & typeof import('../lib/io/keyval') & { set: typeof import('idb-keyval').set };
     const M = (window as unknown as { M: Mod }).M;
     const store = M.idbCheckpointStore();
     const steps = async () => (await store.list()).map((i) => `${i.name}@${i.step}`);

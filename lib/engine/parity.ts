@@ -8,7 +8,7 @@ import { fromReferenceConfig, NORM_ACTIVATIONS, type ModelConfig, type NormActiv
 import { modelFromTensors } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
 import { maxAbsDiff } from '../train/numeric';
-import { trainStep } from '../train/train_step';
+import { trainStep } from '../train/trainStep';
 import type { BackendInfo } from './types';
 
 interface NormExpectation {

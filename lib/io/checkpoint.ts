@@ -1,8 +1,8 @@
 // The project checkpoint: one safetensors file, reference tensor names, config/growth/step in __metadata__.
 import type { ModelConfig } from '../tokenformer/config';
 import type { GrowthState } from '../tokenformer/types';
-import type { ByteSource } from './byte-source';
-import { decodeMeta, encodeMeta } from './checkpoint-metadata';
+import type { ByteSource } from './byteSource';
+import { decodeMeta, encodeMeta } from './checkpointMetadata';
 import { FormatError } from './errors';
 import { normaliseKeys } from './keys';
 import {

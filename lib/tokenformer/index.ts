@@ -6,4 +6,4 @@ export { growModel, assertGrown, selectPattentions, type GrowHooks } from './gro
 export { countParams, forwardFlopsPerToken, matchedTransformer, matchedTokenformer } from './size';
 export { paramSpecs, initialGrowth, pattentionSlots, pattentionPrefix, EMBEDDING, PATTENTION_KINDS, type ParamSpec, type PattentionSlot } from './params';
 export { createNormalRng, type NormalRng } from '../data/rng';
-export { setCustomKernelsEnabled } from './kernels/js_kernel';
+export { setCustomKernelsEnabled } from './kernels/jsKernel';

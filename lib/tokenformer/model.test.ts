@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { NODE_BACKENDS, useBackend } from '../testing/backend';
 import { loadReferenceSmall, maxAbsDiff } from '../testing/fixtures';
 import { NORM_ACTIVATIONS, preset } from './config';
-import { setCustomKernelsEnabled } from './kernels/js_kernel';
+import { setCustomKernelsEnabled } from './kernels/jsKernel';
 import { createModel, modelFromTensors, type LanguageModel } from './model';
 import { EMBEDDING } from './params';
 

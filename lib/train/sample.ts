@@ -1,7 +1,7 @@
 // Seeded autoregressive sampling with temperature and top-k.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../tokenformer/model';
-import { readBack } from '../tokenformer/read_back';
+import { readBack } from '../tokenformer/readBack';
 import { createNormalRng, type NormalRng } from '../data/rng';
 import { topK } from './numeric';
 
