@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    // Synchronous read-back breaks WebGPU in the engine's worker (zeros, then a lost device): see lib/tokenformer/read_back.ts.
+    // Synchronous read-back breaks WebGPU in the engine's worker (zeros, then a lost device): see lib/tokenformer/readBack.ts.
     files: ['lib/**/*.ts', 'components/**/*.ts', 'components/**/*.tsx', 'app/**/*.tsx'],
     ignores: ['**/*.test.ts', 'lib/testing/**'],
     rules: {

@@ -1,31 +1,38 @@
-// Training-step throughput of the tiny TokenFormer and a parameter-matched Transformer on each Node backend.
+// Training-step throughput of the tiny TokenFormer and a parameter-matched Transformer on each Node backend,
+// trained through the Engine (the code path of the app's worker and the CLI).
 //
 //   npx tsx bench/engine.ts [--backends wasm,cpu] [--steps 10] [--cpu-steps 1] [--batch 16] [--seq 128] [--preset tiny]
 //
 // Prints one JSON line per (backend, arch): tokens/s, ms/step, the model's training GFLOP/s (3·forward FLOPs per
 // token), the same backend's raw 512³ matmul GFLOP/s measured in this run, and their ratio.
 import * as tf from '@tensorflow/tfjs-core';
-import { useBackend, type NodeBackend } from '../lib/testing/backend';
-import { preset, type ModelConfig, type PresetName } from '../lib/tokenformer/config';
-import { createModel } from '../lib/tokenformer/model';
-import { createRng } from '../lib/tokenformer/rng';
-import { matchedTransformer } from '../lib/tokenformer/size';
-import { AdamW } from '../lib/train/adamw';
-import { trainStep } from '../lib/train/train_step';
+import { scriptFlags } from '../cli/args';
+import { Engine } from '../lib/engine/engine';
+import type { Metrics } from '../lib/engine/types';
+import { preset, PRESETS, type ModelConfig, type PresetName } from '../lib/tokenformer/config';
+import { forwardFlopsPerToken, matchedTransformer } from '../lib/tokenformer/size';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
+const flags = scriptFlags({
+  name: 'bench/engine',
+  summary: 'Training-step throughput through the Engine, per Node backend and architecture.',
+  usage: 'npx tsx bench/engine.ts [options]',
+  flags: {
+    backends: { type: 'string', default: 'wasm,cpu', help: 'comma-separated Node backends' },
+    steps: { type: 'number', default: 10, help: 'timed steps per model (wasm)' },
+    'cpu-steps': { type: 'number', default: 1, help: 'timed steps per model on cpu' },
+    batch: { type: 'number', default: 16, help: 'batch size' },
+    seq: { type: 'number', default: 128, help: 'sequence length' },
+    preset: { type: 'string', default: 'tiny', choices: Object.keys(PRESETS), help: 'model preset' },
+  },
+});
+const backends = (flags.backends as string).split(',') as ('wasm' | 'cpu')[];
+const steps = flags.steps as number;
+const cpuSteps = flags['cpu-steps'] as number;
+const batch = flags.batch as number;
+const seq = flags.seq as number;
+const presetName = flags.preset as PresetName;
 
-const backends = arg('backends', 'wasm,cpu').split(',') as NodeBackend[];
-const steps = Number(arg('steps', '10'));
-const cpuSteps = Number(arg('cpu-steps', '1'));
-const batch = Number(arg('batch', '16'));
-const seq = Number(arg('seq', '128'));
-const presetName = arg('preset', 'tiny') as PresetName;
-
-/** Raw float32 matmul throughput of the active backend, GFLOP/s (512×512 by 512×512). */
+/** Raw float32 matmul throughput of the active backend, GFLOP/s (512×512 by 512×512): the yardstick. */
 function matmulGflops(reps: number): number {
   const a = tf.randomNormal([512, 512], 0, 1, 'float32', 1);
   const b = tf.randomNormal([512, 512], 0, 1, 'float32', 2);
@@ -43,49 +50,36 @@ function matmulGflops(reps: number): number {
   return (2 * 512 ** 3) / ms / 1e6;
 }
 
-function randomBatch(seed: number, vocab: number): tf.Tensor2D {
-  const rng = createRng(seed);
-  return tf.tensor2d(Int32Array.from({ length: batch * seq }, () => Math.floor(rng.next() * vocab)), [batch, seq], 'int32');
-}
-
 /**
- * ms per training step over `n` timed steps after `warmup` steps; the loss is read back once at the end. cpu and
- * wasm run kernels synchronously, so each call's wall time is its step time: the fastest step is kept too, as a
+ * ms per training step over `n` steps of `engine.train` after `warmup` steps, the way the app and the CLI train
+ * (batcher, schedule, divergence guard included). Metrics come every step (logEvery 1): cpu and wasm run kernels
+ * synchronously, so the gap between two steps' metrics is that step's time, and the fastest is kept too, as a
  * figure less moved by other work on a shared machine.
  */
-function timeTraining(config: ModelConfig, warmup: number, n: number) {
-  const model = createModel(config, { seed: 0 });
-  const opt = new AdamW(model.params);
-  const batches = [0, 1, 2].map((s) => randomBatch(s, config.vocabSize));
-  for (let i = 0; i < warmup; i++) trainStep(model, opt, batches[i % 3], 1e-3).dataSync();
-  const tensorsBefore = tf.memory().numTensors;
+async function timeTraining(engine: Engine, config: ModelConfig, warmup: number, n: number) {
+  const info = await engine.createModel({ config, seed: 0, name: `bench ${config.arch}` });
+  const opts = { batchSize: batch, seqLen: seq, lr: 1e-3, minLr: 1e-3, warmupSteps: 0, evalEvery: 0, logEvery: 1 };
+  await engine.train({ ...opts, steps: warmup }, () => {});
+  const tensorsBefore = (await engine.memory()).numTensors;
+  const seen: Metrics[] = [];
   const t0 = performance.now();
-  let loss: tf.Scalar | null = null;
-  let best = Infinity;
-  for (let i = 0; i < n; i++) {
-    loss?.dispose();
-    const s0 = performance.now();
-    loss = trainStep(model, opt, batches[i % 3], 1e-3);
-    best = Math.min(best, performance.now() - s0);
-  }
-  const finalLoss = loss!.dataSync()[0];
+  await engine.train({ ...opts, steps: n }, (m) => seen.push(m));
   const ms = (performance.now() - t0) / n;
-  loss!.dispose();
-  const leaked = tf.memory().numTensors - tensorsBefore;
-  const result = { params: model.paramCount(), flopsPerToken: model.flopsPerToken(seq), ms, best, finalLoss, leaked };
-  opt.dispose();
-  model.dispose();
-  tf.dispose(batches);
-  return result;
+  let best = seen.length ? seen[0].elapsedMs : ms;
+  for (let i = 1; i < seen.length; i++) best = Math.min(best, seen[i].elapsedMs - seen[i - 1].elapsedMs);
+  const leaked = (await engine.memory()).numTensors - tensorsBefore;
+  return { params: info.params, flopsPerToken: forwardFlopsPerToken(info.config, info.growth, seq), ms, best, finalLoss: seen.at(-1)?.loss ?? NaN, leaked };
 }
 
 for (const backend of backends) {
-  await useBackend(backend);
+  const engine = new Engine();
+  await engine.init({ backend });
+  await engine.loadData({ kind: 'synthetic', task: 'copy' });
   const n = backend === 'cpu' ? cpuSteps : steps;
   const rawGflops = matmulGflops(backend === 'cpu' ? 2 : 20);
   const tokenformer = preset(presetName, { maxSeqLen: Math.max(seq, preset(presetName).maxSeqLen) });
   for (const config of [tokenformer, matchedTransformer(tokenformer)]) {
-    const r = timeTraining(config, backend === 'cpu' ? 1 : 3, n);
+    const r = await timeTraining(engine, config, backend === 'cpu' ? 1 : 3, n);
     const tokensPerSec = (batch * seq) / (r.ms / 1000);
     const modelGflops = (3 * r.flopsPerToken * tokensPerSec) / 1e9;
     console.log(
@@ -110,4 +104,5 @@ for (const backend of backends) {
       }),
     );
   }
+  await engine.dispose();
 }

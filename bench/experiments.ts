@@ -11,28 +11,51 @@
 // with the large model's parameter count; for each, the training FLOPs at which its validation bits per byte first
 // reaches the from-scratch model's final value.
 import * as tf from '@tensorflow/tfjs-core';
+import { scriptFlags } from '../cli/args';
 import { Engine } from '../lib/engine/engine';
 import { createLab } from '../lib/engine/lab';
 import type { Metrics } from '../lib/engine/types';
 import { preset, type ModelConfig, type NormActivation, type PresetName } from '../lib/tokenformer/config';
 import { matchedTransformer } from '../lib/tokenformer/size';
+import { maxAbsDiff } from '../lib/train/numeric';
 import type { GrowMode } from '../lib/tokenformer/types';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-const num = (name: string, fallback: number) => Number(arg(name, String(fallback)));
+const n = (d: number, help: string) => ({ type: 'number' as const, default: d, help });
+const flags = scriptFlags({
+  name: 'bench/experiments',
+  summary: 'The measurements behind the grow-while-training and incremental-scaling notebooks, in Node on wasm.',
+  usage: 'npx tsx bench/experiments.ts [options]',
+  flags: {
+    only: { type: 'string', default: 'all', choices: ['all', 'growth', 'scaling'], help: 'which experiment' },
+    preset: { type: 'string', default: 'micro', help: 'model preset' },
+    task: { type: 'string', default: 'mix', help: 'synthetic task' },
+    batch: n(16, 'batch size'),
+    seq: n(64, 'sequence length'),
+    lr: n(3e-3, 'peak learning rate'),
+    seed: n(0, 'model seed'),
+    'eval-batches': n(8, 'held-out batches per evaluation'),
+    'eval-every': n(25, 'steps between evaluations'),
+    norms: { type: 'string', default: 'l2_norm_gelu,gelu_l2_norm,softmax', help: 'growth: Pattention norms to compare' },
+    'base-steps': n(400, 'growth: steps before growing'),
+    'after-steps': n(150, 'growth: steps after growing'),
+    factor: n(1.5, 'growth: token multiplier'),
+    'scratch-steps': n(800, 'scaling: steps of the large model from scratch'),
+    'small-steps': n(400, 'scaling: steps of the small model before growing'),
+    'grown-steps': n(600, 'scaling: steps after growing'),
+  },
+});
+const arg = (name: string) => String(flags[name]);
+const num = (name: string) => flags[name] as number;
 
-const only = arg('only', 'all');
-const presetName = arg('preset', 'micro') as PresetName;
-const task = arg('task', 'mix');
-const batchSize = num('batch', 16);
-const seqLen = num('seq', 64);
-const lr = num('lr', 3e-3);
-const seed = num('seed', 0);
-const evalBatches = num('eval-batches', 8);
-const evalEvery = num('eval-every', 25);
+const only = arg('only');
+const presetName = arg('preset') as PresetName;
+const task = arg('task');
+const batchSize = num('batch');
+const seqLen = num('seq');
+const lr = num('lr');
+const seed = num('seed');
+const evalBatches = num('eval-batches');
+const evalEvery = num('eval-every');
 const round = (x: number, d = 4) => Number(x.toFixed(d));
 const print = (o: Record<string, unknown>) => console.log(JSON.stringify(o));
 
@@ -51,13 +74,12 @@ const probeIds = async (): Promise<number[][]> => {
   const ids = Array.from(new TextEncoder().encode(text)).slice(0, seqLen);
   return [ids];
 };
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 
 async function growthExperiment() {
-  const norms = arg('norms', 'l2_norm_gelu,gelu_l2_norm,softmax').split(',') as NormActivation[];
-  const baseSteps = num('base-steps', 400);
-  const afterSteps = num('after-steps', 150);
-  const factor = num('factor', 1.5);
+  const norms = arg('norms').split(',') as NormActivation[];
+  const baseSteps = num('base-steps');
+  const afterSteps = num('after-steps');
+  const factor = num('factor');
   for (const norm of norms) {
     const model = await lab.model({ preset: presetName, config: { norm }, seed, name: `base ${norm}` });
     await lab.data(task);
@@ -106,9 +128,9 @@ function flopsToReach(metrics: readonly Metrics[], target: number, from = 0): nu
 }
 
 async function scalingExperiment() {
-  const scratchSteps = num('scratch-steps', 800);
-  const smallSteps = num('small-steps', 400);
-  const grownSteps = num('grown-steps', 600);
+  const scratchSteps = num('scratch-steps');
+  const smallSteps = num('small-steps');
+  const grownSteps = num('grown-steps');
   const large = preset(presetName);
   const half = (n: number) => Math.max(1, Math.round(n / 2));
   const small: Partial<ModelConfig> = { qkvTokens: half(large.qkvTokens), projTokens: half(large.projTokens), ffnTokens: half(large.ffnTokens) };

@@ -1,11 +1,11 @@
 // A terminal progress bar on stderr (redrawn in place on a TTY, a line every 10% otherwise) with rate and ETA.
+import { fixed, formatClock } from '../lib/format/numbers';
 
 export interface ProgressBar {
   update(done: number, extra?: string): void;
   finish(extra?: string): void;
 }
 
-const fmtTime = (s: number) => (!Number.isFinite(s) ? '?' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.floor(s % 60)).padStart(2, '0')}s` : `${s.toFixed(0)}s`);
 
 export function progressBar(label: string, total: number, stream: NodeJS.WriteStream = process.stderr): ProgressBar {
   const t0 = Date.now();
@@ -18,7 +18,7 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
     const filled = Math.round(frac * width);
     const elapsed = (Date.now() - t0) / 1000;
     const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : Infinity;
-    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total} eta ${fmtTime(eta)}${extra ? ' ' + extra : ''}`;
+    return `${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${fixed(frac * 100, 0).padStart(3)}% ${done}/${total} eta ${Number.isFinite(eta) ? formatClock(eta) : '?'}${extra ? ' ' + extra : ''}`;
   };
   return {
     update(done, extra) {
@@ -35,7 +35,7 @@ export function progressBar(label: string, total: number, stream: NodeJS.WriteSt
       }
     },
     finish(extra) {
-      const l = line(total, extra ? `${extra} (${fmtTime((Date.now() - t0) / 1000)})` : `(${fmtTime((Date.now() - t0) / 1000)})`);
+      const l = line(total, extra ? `${extra} (${formatClock((Date.now() - t0) / 1000)})` : `(${formatClock((Date.now() - t0) / 1000)})`);
       stream.write(tty ? `\r${l}\x1b[K\n` : l + '\n');
     },
   };

@@ -10,7 +10,7 @@ import { DEFAULT_SHARE, formatBytes, MIN_BUDGET_BYTES, parseBytes, type MemoryBu
 import { isBackendName } from '../lib/engine/backend';
 import type { DataSpec } from '../lib/engine/types';
 import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
-import { openFileSource, writeFileAtomic } from '../lib/io/node-file';
+import { openFileSource, writeFileAtomic } from '../lib/io/nodeFile';
 import { NORM_ACTIVATIONS, type NormActivation } from '../lib/tokenformer/config';
 import { UsageError } from './args';
 import { progressBar } from './progress';

@@ -6,17 +6,19 @@
 // JSON lines go to stdout, progress to stderr.
 import { chromium } from '@playwright/test';
 import { URLSearchParams } from 'node:url';
+import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CHROMIUM, ROOT, ensureBuild, ensureChromium, startServer } from './next-server.mjs';
 
-const args = Object.fromEntries(
-  process.argv.slice(2).map((a) => {
-    const m = /^--([^=]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new Error(`bad argument ${a}`);
-    return [m[1], m[2] ?? 'true'];
-  }),
-);
+const OPTIONS = ['backends', 'preset', 'seconds', 'steps', 'batch', 'seq', 'warmup', 'log', 'ui', 'out', 'timeout'];
+let args;
+try {
+  ({ values: args } = parseArgs({ options: Object.fromEntries(OPTIONS.map((k) => [k, { type: 'string' }])), strict: true }));
+} catch (e) {
+  process.stderr.write(`bench: ${e.message}\n(options: ${OPTIONS.map((k) => `--${k}=...`).join(' ')})\n`);
+  process.exit(2);
+}
 const backends = (args.backends ?? 'webgpu,webgl,wasm').split(',');
 const seconds = Number(args.seconds ?? 30);
 const log = (s) => process.stderr.write(`${s}\n`);

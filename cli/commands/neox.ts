@@ -6,10 +6,10 @@ import { readBytes } from '../../lib/data/node/files';
 import { loadCorpus } from '../../lib/data';
 import { modelLayout } from '../../lib/engine/glue';
 import { encodeCheckpoint, loadAnyCheckpoint } from '../../lib/io';
-import { exportNeox } from '../../lib/io/neox-export';
-import { maxLogitChange, probeIds } from '../../lib/io/neox-growth';
-import { importNeox, zipFileSet, type NeoxFileSet } from '../../lib/io/neox-import';
-import { openFileSource } from '../../lib/io/node-file';
+import { exportNeox } from '../../lib/io/neoxExport';
+import { maxLogitChange, probeIds } from '../../lib/io/neoxGrowth';
+import { importNeox, zipFileSet, type NeoxFileSet } from '../../lib/io/neoxImport';
+import { openFileSource } from '../../lib/io/nodeFile';
 import { UsageError, type CommandSpec, type ParsedFlags } from '../args';
 import { openEngine, readConfigFiles, readDataSpec, writeOutput } from '../shared';
 

@@ -1,7 +1,8 @@
 // Byte-level writers for hostile files: a zip writer that lies on request, a hand-built deflate bomb, a small
 // pickler for torch state dicts, and safetensors from raw header JSON. Only the hostile-input tests use them.
 import { deflateSync } from 'fflate';
-import { encodeCheckpoint, expectedShapes, pattentions, type NamedTensor } from '../../lib/io';
+import { encodeCheckpoint, expectedShapes, type NamedTensor } from '../../lib/io';
+import { initialGrowth } from '../../lib/tokenformer/params';
 import { preset, type ModelConfig } from '../../lib/tokenformer/config';
 import { crc32 } from '../../lib/zip';
 
@@ -225,7 +226,7 @@ export function microCheckpoint(config: ModelConfig = preset('micro'), extra: Ma
     for (let i = 0; i < data.length; i++) data[i] = ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5) * 0.04;
     tensors.set(name, { shape, data });
   }
-  const growth = Object.fromEntries(pattentions(config).map((p) => [p.prefix, { tokens: p.tokens, scaleTokens: p.tokens }]));
+  const growth = initialGrowth(config);
   const bytes = encodeCheckpoint({ tensors, config, growth });
   if (!extra.size) return bytes;
   // Re-encode with extra tensors by writing the header by hand: encodeCheckpoint itself refuses unknown names.

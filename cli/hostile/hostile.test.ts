@@ -2,8 +2,8 @@
 // at most 1 s of CPU work after main() starts (startup left out), under 500 MB peak RSS. Prints the worst
 // time and memory of each category (`npx tsx cli/hostile/measure.ts` prints every case).
 import { describe, expect, it } from 'vitest';
-import { configCases } from './config-cases';
-import { formatCases } from './format-cases';
+import { configCases } from './configCases';
+import { formatCases } from './formatCases';
 import { runCases, violations, worstTable, type CaseResult } from './run';
 
 const cases = [...formatCases, ...configCases];

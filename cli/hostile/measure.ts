@@ -1,6 +1,6 @@
 // Prints every hostile case's outcome and the worst-per-category table: `npx tsx cli/hostile/measure.ts [filter]`.
-import { configCases } from './config-cases';
-import { formatCases } from './format-cases';
+import { configCases } from './configCases';
+import { formatCases } from './formatCases';
 import { runCases, violations, worstTable } from './run';
 
 const filter = process.argv[2] ?? '';

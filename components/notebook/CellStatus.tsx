@@ -1,14 +1,8 @@
 'use client';
 // A cell's run status: queued, running with a live elapsed time, done with its duration, error, stopped, stale.
 import { useEffect, useState } from 'react';
+import { formatDuration } from '@/lib/format/numbers';
 import type { CellRuntimeState, CellStatus as Status } from '@/lib/notebook/types';
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m} min ${Math.round((ms - m * 60_000) / 1000)} s`;
-}
 
 const LABEL: Record<Status, string> = {
   idle: '',

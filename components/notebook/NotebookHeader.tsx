@@ -2,7 +2,7 @@
 // Notebook header: title, and the engine as it really is: backend in use (how it was chosen, or why it fell back), state, memory, parameters.
 import type { BackendInfo } from '@/lib/engine/types';
 import { useEngineStore } from '@/lib/store/engineStore';
-import { formatBytes, formatCount } from '@/components/panels/format';
+import { formatBytes, formatCount, formatDuration } from '@/lib/format/numbers';
 
 const BACKEND_LABEL: Record<BackendInfo['backend'], string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
@@ -13,7 +13,7 @@ export function describeBackend(info: BackendInfo): { label: string; detail: str
   return { label, detail };
 }
 
-const ms = (v: number | undefined) => (v === undefined ? '–' : v < 10 ? `${v.toFixed(1)} ms` : `${Math.round(v)} ms`);
+const ms = (v: number | undefined) => (v === undefined ? '–' : formatDuration(v));
 
 /** One row per timed backend: its first and typical step, or why it has none. */
 export function timingRows(info: BackendInfo): { name: BackendInfo['backend']; backend: string; first: string; step: string; stepMs?: number; note: string; chosen: boolean }[] {

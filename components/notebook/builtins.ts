@@ -46,7 +46,7 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
     backend: engine.then((c) => c.info),
     // Its runs autosave into this browser's IndexedDB, like lab.train, so crash recovery resumes from them.
     trainer: lazy(async () => {
-      const [{ trainer }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/trainer'), import('@/lib/io/checkpoint-store-idb'), engine]);
+      const [{ trainer }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/trainer'), import('@/lib/io/checkpointStoreIdb'), engine]);
       const store = idbCheckpointStore();
       return (opts?: TrainerOptions) => trainer(c.api, { checkpointStore: store, ...opts });
     }),
@@ -56,9 +56,9 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
     }),
     // The three files of a published TokenFormer: dropped, chosen or fetched (and cached); no engine needed.
     modelFiles: lazy(async () => (await import('@/components/panels/modelFiles')).modelFiles),
-    // Checkpoints in this browser's IndexedDB: the same database the lab's save/load/autosave use (lib/io/checkpoint-store-idb).
+    // Checkpoints in this browser's IndexedDB: the same database the lab's save/load/autosave use (lib/io/checkpointStoreIdb).
     checkpoints: lazy(async () => {
-      const [{ checkpoints }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/checkpoints'), import('@/lib/io/checkpoint-store-idb'), engine]);
+      const [{ checkpoints }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/checkpoints'), import('@/lib/io/checkpointStoreIdb'), engine]);
       const store = idbCheckpointStore();
       return (opts?: CheckpointsOptions) => checkpoints(c.api, store, opts);
     }),

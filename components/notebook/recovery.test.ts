@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { EngineApi } from '@/lib/engine/api';
 import type { EngineConnection } from '@/lib/engine/client';
 import type { BackendName } from '@/lib/engine/types';
-import { memoryCheckpointStore } from '@/lib/io/checkpoint-store';
+import { memoryCheckpointStore } from '@/lib/io/checkpointStore';
 import { asBackend, describeOutcome, failedBackend, nextBackend, recoverEngine } from './recovery';
 
 function fakeConn(backend: BackendName, loaded: string[]): EngineConnection {

@@ -2,7 +2,7 @@
 import type { EngineConnection } from '@/lib/engine/client';
 import { AUTOSAVE } from '@/lib/engine/autosaver';
 import { BACKEND_ORDER, type BackendInfo, type BackendName } from '@/lib/engine/types';
-import type { CheckpointStore } from '@/lib/io/checkpoint-store';
+import type { CheckpointStore } from '@/lib/io/checkpointStore';
 
 
 export const BACKEND_LABEL: Record<BackendName, string> = { webgpu: 'WebGPU', webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };

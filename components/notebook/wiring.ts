@@ -2,8 +2,8 @@
 import { connectEngine, type EngineConnection } from '@/lib/engine/client';
 import { connectWithChoice, deviceKey } from './backendChoice';
 import { createLab } from '@/lib/engine/lab';
-import type { CheckpointStore } from '@/lib/io/checkpoint-store';
-import { idbCheckpointStore } from '@/lib/io/checkpoint-store-idb';
+import type { CheckpointStore } from '@/lib/io/checkpointStore';
+import { idbCheckpointStore } from '@/lib/io/checkpointStoreIdb';
 import { NotebookRuntime } from '@/lib/notebook/runtime';
 import type { SessionDeps } from './session';
 

@@ -1,45 +1,37 @@
 'use client';
-// The /parity page's body: reference-fixture parity and a few training steps on the backend from the URL, as JSON.
-import * as tf from '@tensorflow/tfjs-core';
+// The /parity page's body: reference-fixture parity and a few training steps in an engine worker on the backend from
+// the URL (the path users train on), as JSON. The check itself is lib/engine/parity.ts, run by Engine.parity.
 import { useSearchParams } from 'next/navigation';
 import { useEffect, useState } from 'react';
-import { isBackendName, selectBackend } from '@/lib/engine/backend';
-import { WASM_PATH } from '@/lib/engine/basePath';
-import type { BackendInfo } from '@/lib/engine/types';
-import { FIXTURE_URL, loadParityFixture, runParity, type NormParity } from './parity';
+import { BASE_PATH } from '@/lib/engine/basePath';
+import { isBackendName } from '@/lib/engine/backend';
+import { connectEngine } from '@/lib/engine/client';
+import type { ParityFiles, ParityReport } from '@/lib/engine/parity';
 
-export interface ParityReport extends BackendInfo {
-  results: NormParity[];
-  /** Errors the WebGPU device reported without throwing (e.g. an invalid pipeline), in order. */
-  gpuErrors: string[];
-  /** All of them, including those past the first few kept in `gpuErrors`. */
-  gpuErrorCount: number;
-  userAgent: string;
+export const FIXTURE_URL = `${BASE_PATH}/fixtures/reference-small/`;
+
+/** The fixture's files from `base`, or null when they are not served (the build copies them only where ../shared/fixtures exists). */
+async function loadParityFiles(base = FIXTURE_URL): Promise<ParityFiles | null> {
+  const get = async (name: string) => {
+    const res = await fetch(base + name);
+    return res.ok ? res : null;
+  };
+  const [config, expected, model] = await Promise.all([get('config.json'), get('expected.json'), get('model.safetensors')]);
+  if (!config || !expected || !model) return null;
+  return { config: await config.json(), expected: await expected.json(), model: new Uint8Array(await model.arrayBuffer()) };
 }
 
-type GpuDevice = EventTarget & { lost?: Promise<unknown> };
+// One run per page load: a second worker on the same GPU would only slow both down.
+let running: Promise<(ParityReport & { userAgent: string }) | null> | null = null;
 
-// One run per page load (tfjs state is global; a second concurrent run would share it).
-let running: Promise<ParityReport | null> | null = null;
-
-async function run(requested: string | null, steps: number): Promise<ParityReport | null> {
-  const fx = await loadParityFixture();
-  if (!fx) return null;
-  const info = await selectBackend({ backend: isBackendName(requested) ? requested : undefined, wasmPath: WASM_PATH });
-  const gpuErrors: string[] = [];
-  // tfjs-backend-webgpu keeps its GPUDevice as `device`; an uncaptured error there is otherwise only a console line.
-  const device = tf.backend() as unknown as { device?: GpuDevice };
-  let gpuErrorCount = 0;
-  const onError = (e: Event) => {
-    // The first few say what went wrong; one invalid pipeline can repeat on every step.
-    if (gpuErrorCount++ < 8) gpuErrors.push(String((e as Event & { error?: { message?: string } }).error?.message ?? e.type));
-  };
-  device.device?.addEventListener?.('uncapturederror', onError);
+async function run(requested: string | null, steps: number): Promise<(ParityReport & { userAgent: string }) | null> {
+  const files = await loadParityFiles();
+  if (!files) return null;
+  const conn = await connectEngine({ backend: isBackendName(requested) ? requested : undefined });
   try {
-    const results = await runParity(fx, { trainSteps: steps });
-    return { ...info, results, gpuErrors, gpuErrorCount, userAgent: navigator.userAgent };
+    return { ...(await conn.api.parity(files, { trainSteps: steps })), userAgent: navigator.userAgent };
   } finally {
-    device.device?.removeEventListener?.('uncapturederror', onError);
+    conn.terminate();
   }
 }
 
@@ -69,7 +61,7 @@ export function ParityPanel() {
   return (
     <div className="panel">
       <h1>Reference parity</h1>
-      <p className="muted">Query: backend (webgpu|webgl|wasm|cpu), steps. Fixture: {FIXTURE_URL}</p>
+      <p className="muted">Query: backend (webgpu|webgl|wasm|cpu), steps. Runs in the engine worker. Fixture: {FIXTURE_URL}</p>
       {error ? (
         <pre className="cell-error" data-testid="parity-error">
           {error}

@@ -1,12 +1,13 @@
 // Attention explorer for cells: token-to-parameter heatmaps of every Pattention and per-head attention for one text.
 import type { EngineApi } from '@/lib/engine/api';
 import type { AttentionMaps, PattentionKind } from '@/lib/tokenformer/types';
-import { encode } from '@/lib/data';
-import { byteLabel, h, resolveDocument, type DocumentOption, type VizElement } from '@/components/viz/dom';
+import { byteLabel, encode } from '@/lib/data';
+import { h, resolveDocument, type DocumentOption, type VizElement } from '@/components/viz/dom';
 import { heatmap, heatmapFromAttention } from '@/components/viz/heatmap';
 import { headMaps, headMapsFromAttention } from '@/components/viz/headMap';
 import { topK, type ColumnOrder } from '@/components/viz/ordering';
-import { formatValue, type PixelSink } from '@/components/viz/canvas';
+import type { PixelSink } from '@/components/viz/canvas';
+import { formatValue } from '@/lib/format/numbers';
 import {
   KINDS, button, configuredTokens, emitInput, errorBox, field, growthTracker, intFrom, numberEl, onInvalidation, ownInputOnly,
   pattentionPrefix, poll, selectEl, setOptions, showError, visible, type PanelElement,

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '@/lib/engine/engine';
 import type { EngineApi } from '@/lib/engine/api';
-import { memoryCheckpointStore, type CheckpointStore } from '@/lib/io/checkpoint-store';
+import { memoryCheckpointStore, type CheckpointStore } from '@/lib/io/checkpointStore';
 import { readSafetensors } from '@/lib/io/safetensors';
 import { AUTOSAVE_NAME, blobBytes, checkName, checkpointFilename, checkpoints } from './checkpoints';
 import { byTestId, microEngine, until } from './testEngine';

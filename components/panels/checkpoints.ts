@@ -2,7 +2,7 @@
 import { AUTOSAVE } from '@/lib/engine/autosaver';
 import type { EngineApi } from '@/lib/engine/api';
 import type { ModelInfo } from '@/lib/engine/types';
-import type { CheckpointStore, StoredCheckpointInfo } from '@/lib/io/checkpoint-store';
+import type { CheckpointStore, StoredCheckpointInfo } from '@/lib/io/checkpointStore';
 import { stripForReference } from '@/lib/io/checkpoint';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { formatBytes, formatCount } from './format';

@@ -2,7 +2,7 @@
 import type { EngineApi, Progress } from '@/lib/engine/api';
 import type { DataInfo, DataSpec } from '@/lib/engine/types';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
-import { formatBytes } from './format';
+import { formatBytes } from '@/lib/format/numbers';
 import { wireFileDrop } from './panelKit';
 
 export interface DataPickerOptions extends DocumentOption {

@@ -1,10 +1,10 @@
 // A dropped or picked folder (a cluster run's global_stepN or checkpoints folder) as a file set the GPT-NeoX import
 // reads, and the drop zone's and folder picker's glue. A folder can be hostile (millions of files, deep nesting,
 // terabytes): its entries are counted, its depth checked and its sizes summed from metadata before any byte is read.
-import type { NeoxFileSet } from '@/lib/io/neox-import';
-import { blobSource } from '@/lib/io/byte-source';
+import type { NeoxFileSet } from '@/lib/io/neoxImport';
+import { blobSource } from '@/lib/io/byteSource';
 import { h } from '@/components/viz/dom';
-import { formatBytes } from './format';
+import { formatBytes } from '@/lib/format/numbers';
 import { button } from './panelKit';
 
 export interface FolderLimits {

@@ -3,7 +3,7 @@ import type { EngineApi } from '@/lib/engine/api';
 import type { ModelInfo } from '@/lib/engine/types';
 import type { GrowMode, GrowOptions, GrowTarget, GrowthEvent, PattentionKind } from '@/lib/tokenformer/types';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
-import { formatCount } from './format';
+import { formatCount } from '@/lib/format/numbers';
 import {
   KINDS, button, configuredTokens, emitInput, errorBox, field, onInvalidation, ownInputOnly, pattentionPrefix, poll, selectEl, showError,
   statRow, visible, type PanelElement,

@@ -3,10 +3,10 @@
 import { zipSync } from 'fflate';
 import type { EngineApi } from '@/lib/engine/api';
 import type { ModelInfo } from '@/lib/engine/types';
-import { blobSource } from '@/lib/io/byte-source';
+import { blobSource } from '@/lib/io/byteSource';
 import { decodeCheckpoint, encodeCheckpoint } from '@/lib/io/checkpoint';
-import { exportNeox } from '@/lib/io/neox-export';
-import { importNeox, zipFileSet, type NeoxFileSet } from '@/lib/io/neox-import';
+import { exportNeox } from '@/lib/io/neoxExport';
+import { importNeox, zipFileSet, type NeoxFileSet } from '@/lib/io/neoxImport';
 import { folderFileSet, readFolder, type FolderInput } from './folderDrop';
 
 /** Defaults of the lab trainer (the checkpoint does not record the run's settings); the CLI takes flags for each. */

@@ -1,9 +1,9 @@
 // Shared pieces of the insight panels: form controls in the trainer's style, polling, downloads, growth tracking.
-import type { PattentionKind } from '@/lib/tokenformer/types';
-import { pattentionPrefix } from '@/lib/tokenformer/params';
+import { PATTENTION_KINDS, type PattentionKind } from '@/lib/tokenformer/types';
+import { configTokens, pattentionPrefix } from '@/lib/tokenformer/params';
 import { h } from '@/components/viz/dom';
 
-export const KINDS: readonly PattentionKind[] = ['query', 'key', 'value', 'proj', 'ffn'];
+export const KINDS = PATTENTION_KINDS;
 
 /** Every panel is an element with a `value` that fires `input` when it changes, and a `dispose()`. */
 export interface PanelElement<V> extends HTMLDivElement {
@@ -139,7 +139,7 @@ export { pattentionPrefix };
 /** The configured token count of a kind, from the model config (before any growth). */
 export function configuredTokens(config: { qkvTokens: number; projTokens: number; ffnTokens: number } | undefined, kind: PattentionKind): number | undefined {
   if (!config) return undefined;
-  return kind === 'proj' ? config.projTokens : kind === 'ffn' ? config.ffnTokens : config.qkvTokens;
+  return configTokens(config, kind);
 }
 
 /** Stops a panel when the cell reruns (Observable's invalidation promise) or its owner says so. */

@@ -4,7 +4,7 @@ import type { RunRecord } from '@/lib/engine/types';
 import { h, resolveDocument, type DocumentOption, type VizElement } from '@/components/viz/dom';
 import { lossChart, type LossXAxis } from '@/components/viz/lossChart';
 import { runToCsv, runToJson, runsTable, stableStringify } from '@/components/viz/runs';
-import { formatCount } from './format';
+import { formatCount } from '@/lib/format/numbers';
 import {
   button, downloadText, emitInput, errorBox, field, onInvalidation, ownInputOnly, poll, selectEl, showError, visible,
   type Downloader, type PanelElement,

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineApi, TrainSummary } from '@/lib/engine/api';
 import type { Metrics, TrainOptions } from '@/lib/engine/types';
-import { memoryCheckpointStore } from '@/lib/io/checkpoint-store';
+import { memoryCheckpointStore } from '@/lib/io/checkpointStore';
 import { trainer } from './trainer';
 
 const metrics = (step: number, totalSteps: number): Metrics => ({

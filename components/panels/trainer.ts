@@ -2,7 +2,7 @@
 // and what happened to non-finite steps (skipped, or a divergence rolled back).
 import type { EngineApi, TrainSummary } from '@/lib/engine/api';
 import { trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from '@/lib/engine/autosaver';
-import type { CheckpointStore } from '@/lib/io/checkpoint-store';
+import type { CheckpointStore } from '@/lib/io/checkpointStore';
 import type { DivergenceEvent, Metrics, TrainOptions } from '@/lib/engine/types';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { lossChart } from '@/components/viz/lossChart';

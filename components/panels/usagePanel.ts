@@ -3,7 +3,7 @@ import type { EngineApi, TokenContext, UsageStats } from '@/lib/engine/api';
 import type { PattentionKind } from '@/lib/tokenformer/types';
 import { h, resolveDocument, type DocumentOption, type VizElement } from '@/components/viz/dom';
 import { usageChart, usageFromStats, type UsagePoint } from '@/components/viz/usageChart';
-import { formatValue } from '@/components/viz/canvas';
+import { formatValue } from '@/lib/format/numbers';
 import {
   KINDS, button, configuredTokens, emitInput, errorBox, field, growthTracker, intFrom, numberEl, onInvalidation, ownInputOnly,
   pattentionPrefix, selectEl, setOptions, showError, type PanelElement,

@@ -53,10 +53,3 @@ export function gridCell(x: number, y: number, cellWidth: number, cellHeight: nu
   if (i >= cellsY || j >= cellsX) return null;
   return { i, j };
 }
-
-/** Formats a weight for tooltips: enough digits to tell small weights apart. */
-export function formatValue(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  return a !== 0 && (a < 1e-3 || a >= 1e4) ? v.toExponential(3) : v.toFixed(4);
-}

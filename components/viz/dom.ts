@@ -72,12 +72,3 @@ export function localPoint(ev: MouseEvent, el: Element): { x: number; y: number 
   const r = el.getBoundingClientRect();
   return { x: ev.clientX - r.left, y: ev.clientY - r.top };
 }
-
-/** Printable label for a byte id: the character itself when printable ASCII, else an escape. */
-export function byteLabel(id: number): string {
-  if (id === 32) return '␣';
-  if (id === 10) return '\\n';
-  if (id === 9) return '\\t';
-  if (id > 32 && id < 127) return String.fromCharCode(id);
-  return `\\x${id.toString(16).padStart(2, '0')}`;
-}

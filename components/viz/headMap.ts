@@ -1,8 +1,10 @@
 // Causal token-to-token attention of one head on a canvas, and small multiples of all heads of a layer.
 import { colorLegend, colorLUT, extent, valuesToRGBA, type ColorScheme } from './color';
-import { formatValue, gridCanvas, gridCell, putPixels, type PixelImage, type PixelSink } from './canvas';
+import { formatValue } from '../../lib/format/numbers';
+import { gridCanvas, gridCell, putPixels, type PixelImage, type PixelSink } from './canvas';
 import type { AttentionMaps } from '../../lib/tokenformer/types';
-import { byteLabel, createTooltip, h, localPoint, resolveDocument, type DocumentOption, type VizElement } from './dom';
+import { byteLabel } from '../../lib/data/tokenizer';
+import { createTooltip, h, localPoint, resolveDocument, type DocumentOption, type VizElement } from './dom';
 
 export interface HeadMapData {
   /** Attention of one head, [T, T] row-major: row = query position, column = key position. */

@@ -73,10 +73,11 @@ describe('heatmap layout (no DOM)', () => {
   });
 
   it('reads one Pattention out of an engine attention result', () => {
-    const w = (n: number) => ({ n, weights: new Float32Array(2 * n).fill(n) });
-    const maps: AttentionMaps = { ids: [104, 32], layers: [{ pattention: { query: w(3), key: w(3), value: w(3), proj: w(2), ffn: w(5) }, heads: new Float32Array(4) }] };
+    const w = (n: number) => ({ n, weights: new Float32Array(3 * n).fill(n) });
+    const maps: AttentionMaps = { ids: [104, 32, 10], layers: [{ pattention: { query: w(3), key: w(3), value: w(3), proj: w(2), ffn: w(5) }, heads: new Float32Array(9) }] };
     const d = heatmapFromAttention(maps, 0, 'ffn');
-    expect([d.rows, d.cols, d.values[0], d.rowLabels]).toEqual([2, 5, 5, ['h', '␣']]);
+    // Row labels are lib/data's byteLabel: the same glyph for a newline as every other view (not `\n`).
+    expect([d.rows, d.cols, d.values[0], d.rowLabels]).toEqual([3, 5, 5, ['h', '␣', '⏎']]);
     expect(() => heatmapFromAttention(maps, 1, 'ffn')).toThrow(/layer 1/);
   });
 

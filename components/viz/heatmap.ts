@@ -2,8 +2,10 @@
 import { colorLegend, colorLUT, extent, swatch, valuesToRGBA, type ColorScheme } from './color';
 import { bucketColumns, type ColumnAggregate, type ColumnBuckets } from './downsample';
 import type { AttentionMaps, PattentionKind } from '../../lib/tokenformer/types';
-import { byteLabel, createTooltip, h, localPoint, resolveDocument, type DocumentOption, type VizElement } from './dom';
-import { formatValue, gridCanvas, gridCell, putPixels, type PixelImage, type PixelSink } from './canvas';
+import { byteLabel } from '../../lib/data/tokenizer';
+import { createTooltip, h, localPoint, resolveDocument, type DocumentOption, type VizElement } from './dom';
+import { formatValue } from '../../lib/format/numbers';
+import { gridCanvas, gridCell, putPixels, type PixelImage, type PixelSink } from './canvas';
 import { columnOrder, type ColumnOrder } from './ordering';
 
 export interface HeatmapData {

@@ -7,7 +7,9 @@ export { columnOrder, orderByWeight, orderByCluster, naturalOrder, isPermutation
 export { downsampleMinMax, bucketColumns, type ColumnAggregate, type ColumnBuckets } from './downsample';
 export { runsTable, differingConfigKeys, runToCsv, runToJson, csvField, stableStringify, CSV_COLUMNS, type RunRecord, type RunsTableRow } from './runs';
 export { colorLUT, colorLegend, valuesToRGBA, parseColor, extent, type ColorScheme } from './color';
-export { putPixels, gridCanvas, gridCell, formatValue, type PixelImage, type PixelSink } from './canvas';
+export { putPixels, gridCanvas, gridCell, type PixelImage, type PixelSink } from './canvas';
+export { formatValue } from '../../lib/format/numbers';
 export { tokenLossMap, layoutTokens, type TokenLossData, type TokenLossOptions, type TokenBox } from './tokenLoss';
-export { byteLabel, resolveDocument, type VizElement, type DocumentOption } from './dom';
+export { resolveDocument, type VizElement, type DocumentOption } from './dom';
+export { byteLabel } from '../../lib/data/tokenizer';
 export { PlotView, type PlotViewProps } from './PlotView';

@@ -1,4 +1,7 @@
 // Pure helpers over a [rows, cols] weight matrix: column orderings for the heatmap, top-k and dead tokens.
+import { topK } from '../../lib/train/numeric';
+
+export { topK };
 
 /** How heatmap columns (parameter tokens) are ordered. */
 export type ColumnOrder = 'natural' | 'weight' | 'cluster';
@@ -84,39 +87,6 @@ export function isPermutation(order: ArrayLike<number>): boolean {
     seen[v] = 1;
   }
   return true;
-}
-
-/**
- * Per row, the `k` columns with the largest weight, largest first (ties: lower index first).
- * Returns [rows, k'] row-major with k' = min(k, cols). Insertion into a k-slot buffer: O(rows * cols * k),
- * cheaper than sorting each row for the small k this is used with.
- */
-export function topK(weights: ArrayLike<number>, rows: number, cols: number, k: number): Int32Array {
-  checkShape(weights, rows, cols);
-  const kk = Math.max(0, Math.min(Math.floor(k), cols));
-  const out = new Int32Array(rows * kk);
-  const vals = new Float64Array(kk);
-  for (let r = 0; r < rows; r++) {
-    const idx = out.subarray(r * kk, (r + 1) * kk);
-    let filled = 0;
-    for (let c = 0; c < cols; c++) {
-      const v = weights[r * cols + c];
-      // NaN never enters: it compares false with everything and would poison the buffer order.
-      if (Number.isNaN(v)) continue;
-      if (filled === kk && !(v > vals[kk - 1])) continue;
-      let i = filled < kk ? filled++ : kk - 1;
-      while (i > 0 && v > vals[i - 1]) {
-        vals[i] = vals[i - 1];
-        idx[i] = idx[i - 1];
-        i--;
-      }
-      vals[i] = v;
-      idx[i] = c;
-    }
-    // Rows made only of NaN leave slots unfilled; mark them so callers do not read column 0 by mistake.
-    for (let i = filled; i < kk; i++) idx[i] = -1;
-  }
-  return out;
 }
 
 /** 1 for each column that is in no row's top-k ("dead" parameter tokens), else 0. */

@@ -5,7 +5,7 @@ import { zipSync } from 'fflate';
 import { ENWIK8_BYTES, loadEnwik8 } from './enwik8';
 import { createRng } from './rng';
 import type { Progress } from './types';
-import { errorOf } from './test-utils';
+import { errorOf } from './testUtils';
 
 function fakeEnwik8(n: number, seed = 0): Uint8Array {
   const r = createRng(seed);

@@ -1,7 +1,7 @@
 // Determinism, ranges and rough uniformity of the seeded RNG.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { createRng, deriveSeed, mixSeed } from './rng';
+import { createNormalRng, createRng, deriveParamSeed, deriveSeed, mixSeed, normalArray } from './rng';
 import { DataError } from './errors';
 
 describe('createRng', () => {
@@ -83,5 +83,17 @@ describe('deriveSeed', () => {
     expect(deriveSeed(5, 'val')).toBe(deriveSeed(5, 'val'));
     expect(deriveSeed(5, 'val')).not.toBe(deriveSeed(6, 'val'));
     expect(mixSeed(-1)).not.toBe(mixSeed(2 ** 32 - 1));
+  });
+});
+
+describe('createNormalRng (parameter init, sampling)', () => {
+  it('keeps the exact sfc32 sequence and per-name seeds that checkpoints and fixtures were made with', () => {
+    const seed = deriveParamSeed(42, 'sequential.0.word_embeddings.weight');
+    expect(seed).toBe(1268212843);
+    expect(Array.from(normalArray(createNormalRng(seed), 5, 1))).toEqual([
+      -0.6569244861602783, -0.38047659397125244, -1.0080876350402832, 1.4019819498062134, -0.6809159517288208,
+    ]);
+    const r = createNormalRng(7);
+    expect([r.next(), r.next(), r.next()]).toEqual([0.19514828245155513, 0.36103195301257074, 0.8405470312573016]);
   });
 });

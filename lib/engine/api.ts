@@ -1,6 +1,7 @@
 // The Engine API: one async interface, implemented in-process (Node, tests, CLI) and by the Web Worker client.
 import type { ModelConfig, PresetName } from '../tokenformer/config';
 import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '../tokenformer/types';
+import type { ParityFiles, ParityOptions, ParityReport } from './parity';
 import type { TextLoss, TokenizerInfo } from './text';
 import type { MemoryBudget } from './budget';
 import type { BackendInfo, BackendName, DataInfo, DataSpec, DivergenceEvent, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
@@ -103,6 +104,8 @@ export interface EngineApi {
    * `transfer`: the worker takes the bytes' buffer instead of a copy (the caller's view is emptied).
    */
   loadCheckpoint(input: Uint8Array | Blob, filename?: string, opts?: { referenceConfig?: Record<string, unknown>; overrides?: Partial<ModelConfig>; name?: string; transfer?: boolean }): Promise<ModelInfo>;
+  /** Reference-fixture parity (logits, loss, gradient norms, training vs cpu) on this engine's backend. */
+  parity(files: ParityFiles, opts?: ParityOptions): Promise<ParityReport>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** Every model's training history in this engine (config, growth events, metrics), oldest first. */
   runs(): Promise<RunRecord[]>;

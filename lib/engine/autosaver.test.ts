@@ -1,7 +1,7 @@
 // The training autosaver on a fake clock: at most one save a minute, one at a time, on pause and at the end, and a
 // failed save (non-finite weights) keeps the previous one and is reported once.
 import { describe, expect, it } from 'vitest';
-import { memoryCheckpointStore } from '../io/checkpoint-store';
+import { memoryCheckpointStore } from '../io/checkpointStore';
 import type { EngineApi, TrainSummary } from './api';
 import { AUTOSAVE, checkpointWriter, createAutosaver, trainWithAutosave } from './autosaver';
 import type { Metrics, ModelInfo, TrainOptions } from './types';

@@ -1,6 +1,6 @@
 // Training autosave, shared by lab.train and the trainer widget: a checkpoint at most every minute, on pause and at the
 // end of a run, never two at once, and a failed save keeps the previous one.
-import type { CheckpointStore } from '../io/checkpoint-store';
+import type { CheckpointStore } from '../io/checkpointStore';
 import type { EngineApi, TrainSummary } from './api';
 import type { Metrics, TrainOptions } from './types';
 

@@ -52,6 +52,7 @@ export async function connectEngine(opts: InitOptions = {}): Promise<EngineConne
     // A Blob crosses to the worker as a handle on the same data, not a copy of it.
     loadCheckpoint: (input, name, o) => (o?.transfer && input instanceof Uint8Array ? remote.loadCheckpoint(Comlink.transfer(input, [input.buffer as ArrayBuffer]), name, o) : remote.loadCheckpoint(input, name, o)),
     memory: () => remote.memory(),
+    parity: (f, o) => remote.parity(f, o),
     runs: () => remote.runs(),
     logits: (ids) => remote.logits(ids),
     setTokenizer: (s) => remote.setTokenizer(s),

@@ -16,6 +16,7 @@ import { evaluateOn, modelLayout } from './glue';
 import { checkBatchSize, checkBudget, resolveBudget, type MemoryBudget } from './budget';
 import { estimateMemory, stateMemory, type MemoryEstimate, type StepShape } from '../tokenformer/memory';
 import { planGrowth } from '../tokenformer/growth';
+import { checkParity, type ParityFiles, type ParityOptions, type ParityReport } from './parity';
 import type { BackendInfo, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
 
 export interface EngineOptions {
@@ -396,6 +397,13 @@ export class Engine implements EngineApi {
       this.trainer!.flops = t.flops;
     }
     return this.info();
+  }
+
+  /** Reference-fixture parity on this engine's backend (lib/engine/parity.ts); leaves the engine's model alone. */
+  async parity(files: ParityFiles, o: ParityOptions = {}): Promise<ParityReport> {
+    await this.ensureBackend();
+    this.requireIdle('check parity');
+    return checkParity(this.backendInfo!, files, o);
   }
 
   async memory() {

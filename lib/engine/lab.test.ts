@@ -1,7 +1,7 @@
 // The cell-facing lab over an in-process engine: iteration, stop signals, autosave and resume, runs.
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { memoryCheckpointStore } from '../io/checkpoint-store';
+import { memoryCheckpointStore } from '../io/checkpointStore';
 import { Engine } from './engine';
 import { AUTOSAVE, createLab } from './lab';
 

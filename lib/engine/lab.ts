@@ -1,7 +1,7 @@
 // The `lab` object notebook cells use: a friendly, documented layer over the EngineApi (works in Node too).
 import { PRESETS, type ModelConfig, type PresetName } from '../tokenformer/config';
 import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
-import type { CheckpointStore, StoredCheckpointInfo } from '../io/checkpoint-store';
+import type { CheckpointStore, StoredCheckpointInfo } from '../io/checkpointStore';
 import { SYNTHETIC_TASKS, loadBpeTokenizer, padVocab, type SyntheticTask } from '../data';
 import type { EngineApi, ModelSpec, Progress, TrainSummary } from './api';
 import { AUTOSAVE, trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from './autosaver';

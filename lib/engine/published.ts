@@ -1,6 +1,6 @@
 // Opening a published TokenFormer (pytorch_model.bin + eval YAML + tokenizer.json) in the lab, the browser limits on
 // it, and the stand-in model of the same shape family for when the files are not there.
-import { readReferenceConfig } from '../io/config-reader';
+import { readReferenceConfig } from '../io/configReader';
 import type { ModelConfig } from '../tokenformer/config';
 import type { EngineApi } from './api';
 import type { ModelInfo } from './types';

@@ -2,7 +2,7 @@
 // contexts, per-token losses that agree with the float64 reference logits, and misfit tokenizers refused.
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readReferenceConfig } from '../io/config-reader';
+import { readReferenceConfig } from '../io/configReader';
 import { Engine } from './engine';
 import { tokenTexts } from './text';
 import { loadBpeTokenizer } from '../data';

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { byteTokenizer, loadBpeTokenizer, padVocab, type Tokenizer } from '../data';
 import type { LanguageModel } from '../tokenformer/model';
-import { readBack } from '../tokenformer/read_back';
+import { readBack } from '../tokenformer/readBack';
 
 /** What `setTokenizer` reports. */
 export interface TokenizerInfo {

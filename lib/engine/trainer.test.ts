@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../testing/backend';
 import { preset } from '../tokenformer/config';
 import { createModel } from '../tokenformer/model';
-import { poisoned, type Poison } from '../train/test-utils';
+import { poisoned, type Poison } from '../train/testUtils';
 import { buildCorpus, type Corpus } from './data';
 import { Trainer } from './trainer';
 import type { Metrics, TrainOptions } from './types';

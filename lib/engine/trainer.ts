@@ -8,7 +8,7 @@ import type { OptimizerState } from '../io';
 import type { LanguageModel } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
 import { learningRate } from '../train/schedule';
-import { applyGradients, computeGradients, disposeGradients } from '../train/train_step';
+import { applyGradients, computeGradients, disposeGradients } from '../train/trainStep';
 import { DivergenceGuard } from '../train/guard';
 import type { NonFiniteRun } from '../train/divergence';
 import { bitsPerByteOf, evaluateOn, growWithOptimizer, optimizerState } from './glue';

@@ -1,10 +1,9 @@
 // Parameter-token usage over held-out windows: mean weight, top-k hits ("dead" tokens) and max-activating contexts.
-import type { PattentionKind } from '../tokenformer/types';
+import { PATTENTION_KINDS as KINDS, type PattentionKind } from '../tokenformer/types';
 import type { PattentionUsage, TokenContext, UsageStats } from './api';
 import { byteLabel, type TokenIds } from '../data';
 import type { LanguageModel } from '../tokenformer/model';
-
-const KINDS: PattentionKind[] = ['query', 'key', 'value', 'proj', 'ffn'];
+import { topK } from '../train/numeric';
 
 interface Acc {
   sum: Float64Array;
@@ -19,24 +18,6 @@ function pushBest(list: { w: number; win: number; pos: number }[], item: { w: nu
   while (i > 0 && list[i - 1].w < item.w) i--;
   list.splice(i, 0, item);
   if (list.length > keep) list.pop();
-}
-
-/** Indices of the k largest entries of row r of a [rows, n] matrix. */
-export function topKOfRow(w: Float32Array, r: number, n: number, k: number): number[] {
-  const idx: number[] = [];
-  for (let j = 0; j < n; j++) {
-    const v = w[r * n + j];
-    if (idx.length < k || v > w[r * n + idx[idx.length - 1]]) {
-      let i = Math.min(idx.length, k - 1);
-      if (idx.length < k) idx.push(j);
-      while (i > 0 && w[r * n + idx[i - 1]] < v) {
-        idx[i] = idx[i - 1];
-        i--;
-      }
-      idx[i] = j;
-    }
-  }
-  return idx;
 }
 
 export async function computeUsage(
@@ -78,7 +59,7 @@ export async function computeUsage(
             acc.sum[j] += w;
             pushBest(acc.best[j], { w, win: start, pos: t }, keep);
           }
-          for (const j of topKOfRow(weights, t, n, Math.min(k, n))) acc.hits[j]++;
+          for (const j of topK(weights.subarray(t * n, (t + 1) * n), 1, n, k)) if (j >= 0) acc.hits[j]++;
         }
       }
     });

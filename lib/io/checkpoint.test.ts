@@ -2,13 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { fromReferenceConfig } from '../tokenformer/config';
-import { bytesSource } from './byte-source';
+import { bytesSource } from './byteSource';
 import { decodeCheckpoint, decodeCheckpointFrom, encodeCheckpoint, encodeCheckpointChunks, stripForReference, type CheckpointInput } from './checkpoint';
-import { readReferenceConfig } from './config-reader';
+import { readReferenceConfig } from './configReader';
 import { FormatError } from './errors';
-import { loadAnyCheckpoint, sniffCheckpoint } from './load-any';
+import { loadAnyCheckpoint, sniffCheckpoint } from './loadAny';
 import { concatChunks, readSafetensors, writeSafetensors } from './safetensors';
-import { torchStatePickle, torchZip } from './test-utils';
+import { torchStatePickle, torchZip } from './testUtils';
 import { toPipelineLayers } from './keys';
 
 const REF = '/work/shared/fixtures/reference-small';

@@ -1,8 +1,8 @@
 // The project checkpoint: one safetensors file, reference tensor names, config/growth/step in __metadata__.
 import type { ModelConfig } from '../tokenformer/config';
 import type { GrowthState } from '../tokenformer/types';
-import type { ByteSource } from './byte-source';
-import { decodeMeta, encodeMeta } from './checkpoint-metadata';
+import type { ByteSource } from './byteSource';
+import { decodeMeta, encodeMeta } from './checkpointMetadata';
 import { FormatError } from './errors';
 import { normaliseKeys } from './keys';
 import {
@@ -17,7 +17,7 @@ import {
   type SafetensorsHeader,
   type TensorInfo,
 } from './safetensors';
-import type { TensorSink } from './torch-bin';
+import type { TensorSink } from './torchBin';
 import { checkFinite, inferGrowth, validateTensors, type Layout, type TensorShapes } from './validate';
 
 /** Optimizer moments live beside the weights under this prefix, so a reference export can drop them by name. */

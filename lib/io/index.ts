@@ -1,6 +1,6 @@
-// lib/io's browser-safe API in one place (Node file access is in ./node-file, imported separately).
+// lib/io's browser-safe API in one place (Node file access is in ./nodeFile, imported separately).
 export { FormatError, type FormatErrorCode } from './errors';
-export { blobSource, bytesSource, readExact, toByteSource, type ByteSource } from './byte-source';
+export { blobSource, bytesSource, readExact, toByteSource, type ByteSource } from './byteSource';
 export {
   concatChunks,
   MAX_HEADER_BYTES,
@@ -18,10 +18,10 @@ export {
   type SafetensorsHeader,
   type TensorInfo,
 } from './safetensors';
-export { openTorchBin, readTorchBin, type TensorSink, type TorchFile, type TorchReadOptions, type TorchStream } from './torch-bin';
-export { mergeReferenceConfigs, modelConfigFromReference, readModelConfig, readReferenceConfig } from './config-reader';
+export { openTorchBin, readTorchBin, type TensorSink, type TorchFile, type TorchReadOptions, type TorchStream } from './torchBin';
+export { mergeReferenceConfigs, modelConfigFromReference, readModelConfig, readReferenceConfig } from './configReader';
 export { mergePipelineLayers, normaliseKey, normaliseKeys, pipelineLayerFile, pipelineLayerIndex, toPipelineLayers } from './keys';
-export { checkFinite, EMBEDDING_NAME, expectedShapes, finalNormIndex, inferGrowth, pattentionPrefix, pattentions, validateTensors, type Layout } from './validate';
+export { checkFinite, expectedShapes, inferGrowth, validateTensors, type Layout } from './validate';
 export {
   collectCheckpoint,
   decodeCheckpoint,
@@ -38,5 +38,5 @@ export {
   type DecodeOptions,
   type OptimizerState,
 } from './checkpoint';
-export { CHECKPOINT_FORMAT } from './checkpoint-metadata';
-export { loadAnyCheckpoint, openAnyCheckpoint, sniffCheckpoint, type CheckpointKind, type LoadOptions } from './load-any';
+export { CHECKPOINT_FORMAT } from './checkpointMetadata';
+export { loadAnyCheckpoint, openAnyCheckpoint, sniffCheckpoint, type CheckpointKind, type LoadOptions } from './loadAny';

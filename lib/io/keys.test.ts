@@ -5,7 +5,8 @@ import { fromReferenceConfig } from '../tokenformer/config';
 import { FormatError } from './errors';
 import { mergePipelineLayers, normaliseKeys, pipelineLayerIndex, toPipelineLayers } from './keys';
 import { readSafetensors, type NamedTensor } from './safetensors';
-import { checkFinite, expectedShapes, inferGrowth, pattentionPrefix, validateTensors } from './validate';
+import { pattentionPrefix } from '../tokenformer/params';
+import { checkFinite, expectedShapes, inferGrowth, validateTensors } from './validate';
 
 const REF = '/work/shared/fixtures/reference-small';
 const config = fromReferenceConfig(JSON.parse(readFileSync(`${REF}/config.json`, 'utf8')));

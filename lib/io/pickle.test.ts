@@ -2,9 +2,9 @@
 import { describe, expect, it } from 'vitest';
 import { describe as describeValue, FormatError } from './errors';
 import { callable, pickleLimits, PyTuple, unpickle, type PickleHooks } from './pickle';
-import { PY_PICKLES } from './testdata/py-pickles';
-import { PickleWriter } from './test-utils';
-import { findTorchGlobal } from './torch-globals';
+import { PY_PICKLES } from './testdata/pyPickles';
+import { PickleWriter } from './testUtils';
+import { findTorchGlobal } from './torchGlobals';
 
 const hex = (h: string) => new Uint8Array(h.match(/../g)!.map((b) => parseInt(b, 16)));
 

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blobSource, bytesSource, type ByteSource } from './byte-source';
+import { blobSource, bytesSource, type ByteSource } from './byteSource';
 import { FormatError } from './errors';
 import {
   concatChunks,
@@ -14,7 +14,7 @@ import {
   writeSafetensors,
   type NamedTensor,
 } from './safetensors';
-import { maxTensorCount, parseSafetensorsHeader } from './safetensors-header';
+import { maxTensorCount, parseSafetensorsHeader } from './safetensorsHeader';
 
 const FIXTURE = '/work/shared/fixtures/reference-small/model.safetensors';
 

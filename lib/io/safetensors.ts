@@ -1,12 +1,12 @@
 // safetensors: an 8-byte little-endian header length, a JSON header, then raw little-endian tensor bytes.
-import { readExact, type ByteSource } from './byte-source';
+import { readExact, type ByteSource } from './byteSource';
 import { decodeFloats, f32Bytes, type FloatDType } from './dtype';
 import { describe, FormatError } from './errors';
-import { parseSafetensorsHeader, readSafetensorsHeader, type SafetensorsHeader, type TensorInfo } from './safetensors-header';
+import { parseSafetensorsHeader, readSafetensorsHeader, type SafetensorsHeader, type TensorInfo } from './safetensorsHeader';
 
 export { bf16ToF32, f16ToF32 } from './dtype';
-export { MAX_HEADER_BYTES, parseSafetensorsHeader, readSafetensorsHeader } from './safetensors-header';
-export type { SafetensorsHeader, TensorInfo } from './safetensors-header';
+export { MAX_HEADER_BYTES, parseSafetensorsHeader, readSafetensorsHeader } from './safetensorsHeader';
+export type { SafetensorsHeader, TensorInfo } from './safetensorsHeader';
 
 export type DType = FloatDType;
 export interface NamedTensor {

@@ -1,5 +1,6 @@
 // Checks a reference-named state dict against a ModelConfig and growth state, and scans for NaN/Inf.
 import type { ModelConfig } from '../tokenformer/config';
+import { initialGrowth, paramSpecs, pattentionSlots } from '../tokenformer/params';
 import type { GrowthState } from '../tokenformer/types';
 import { describe, FormatError } from './errors';
 import type { NamedTensor } from './safetensors';
@@ -7,40 +8,12 @@ import type { NamedTensor } from './safetensors';
 /** Names and shapes only: enough to check a file's layout before any tensor data is read. */
 export type TensorShapes = ReadonlyMap<string, { readonly shape: readonly number[] }>;
 
-export const EMBEDDING_NAME = 'sequential.0.word_embeddings.weight';
-/** Reference index of the final LayerNorm: embedding (0), a lambda (1), L blocks, a lambda, then the norm. */
-export const finalNormIndex = (c: ModelConfig) => c.numLayers + 3;
-
-export type PattentionSlot = 'query' | 'key' | 'value' | 'proj' | 'ffn';
-
-/** Growth-state prefix of one Pattention, e.g. `sequential.2.attention.query` or `sequential.2.mlp`. */
-export function pattentionPrefix(layer: number, slot: PattentionSlot): string {
-  return slot === 'ffn' ? `sequential.${layer + 2}.mlp` : `sequential.${layer + 2}.attention.${slot}`;
-}
-
-/** Every Pattention of a config with its token count before any growth. */
-export function pattentions(c: ModelConfig): { prefix: string; tokens: number }[] {
-  const out: { prefix: string; tokens: number }[] = [];
-  for (let i = 0; i < c.numLayers; i++) {
-    for (const slot of ['query', 'key', 'value'] as const) out.push({ prefix: pattentionPrefix(i, slot), tokens: c.qkvTokens });
-    out.push({ prefix: pattentionPrefix(i, 'proj'), tokens: c.projTokens });
-    out.push({ prefix: pattentionPrefix(i, 'ffn'), tokens: c.ffnTokens });
-  }
-  return out;
-}
-
-/** Reference tensor names and shapes of a TokenFormer; token counts come from `growth` where it names a Pattention. */
+/**
+ * Reference tensor names and shapes of a model, from the model's own parameter list (lib/tokenformer/params, the
+ * one layout source); Pattention token counts come from `growth` where it names one, else from the config.
+ */
 export function expectedShapes(c: ModelConfig, growth: GrowthState = {}): Map<string, number[]> {
-  const H = c.hiddenSize;
-  const m = new Map<string, number[]>([[EMBEDDING_NAME, [c.vocabSize, H]]]);
-  for (const p of pattentions(c)) {
-    const n = growth[p.prefix]?.tokens ?? p.tokens;
-    m.set(`${p.prefix}.key_param_tokens`, [n, H]);
-    m.set(`${p.prefix}.value_param_tokens`, [n, H]);
-  }
-  m.set(`sequential.${finalNormIndex(c)}.norm.weight`, [H]);
-  m.set(`sequential.${finalNormIndex(c)}.norm.bias`, [H]);
-  return m;
+  return new Map(paramSpecs(c, { ...initialGrowth(c), ...growth }).map((s) => [s.name, [...s.shape]]));
 }
 
 /** Buffers the reference model keeps in its state dict that carry no weights (rebuilt from the config). */
@@ -86,7 +59,7 @@ export function validateTensors(tensors: TensorShapes, c: ModelConfig, growth: G
 export function inferGrowth(tensors: TensorShapes, c: ModelConfig): GrowthState {
   const g: GrowthState = {};
   if (c.arch !== 'tokenformer') return g;
-  for (const p of pattentions(c)) {
+  for (const p of pattentionSlots(c)) {
     const k = tensors.get(`${p.prefix}.key_param_tokens`);
     if (k && k.shape.length === 2) g[p.prefix] = { tokens: k.shape[0], scaleTokens: k.shape[0] };
   }

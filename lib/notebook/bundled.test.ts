@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { Engine } from '@/lib/engine/engine';
 import { createLab } from '@/lib/engine/lab';
-import { memoryCheckpointStore } from '@/lib/io/checkpoint-store';
+import { memoryCheckpointStore } from '@/lib/io/checkpointStore';
 import { makeBuiltins } from '@/components/notebook/builtins';
 import type { TrainerElement } from '@/components/panels/trainer';
 import { NotebookRuntime, parseNotebook, type CellRuntimeState } from '@/lib/notebook';

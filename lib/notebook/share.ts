@@ -2,6 +2,7 @@
 // Decoding reads hostile input: every size is bounded before (and while) it is allocated.
 import { deflateSync, Inflate } from 'fflate';
 import { NotebookFormatError } from './errors';
+import { formatBytes } from '../format/numbers';
 import { parseNotebook, serializeNotebook } from './format';
 import type { Notebook } from './types';
 
@@ -86,7 +87,7 @@ export function inflateCapped(data: Uint8Array, maxBytes: number): Uint8Array {
   let ended = false;
   const inflater = new Inflate((chunk, final) => {
     total += chunk.length;
-    if (total > maxBytes) throw new ShareLinkError('too-large', `the shared notebook inflates to more than ${formatBytes(maxBytes)}; links are for small notebooks, use a .md file`);
+    if (total > maxBytes) throw new ShareLinkError('too-large', `the shared notebook inflates to more than ${formatBytes(maxBytes, 0)}; links are for small notebooks, use a .md file`);
     chunks.push(chunk);
     if (final) ended = true;
   });
@@ -148,8 +149,4 @@ export function parseSharedText(text: string, from: string): Notebook {
 export function shareLink(nb: Notebook, pageUrl: string, maxChars = SHARE_LINK_MAX_CHARS): { url: string; length: number; fits: boolean } {
   const url = `${pageUrl.split('#')[0]}#${encodeShareFragment(nb)}`;
   return { url, length: url.length, fits: url.length <= maxChars };
-}
-
-function formatBytes(n: number): string {
-  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(0)} MB` : `${(n / 1024).toFixed(0)} KB`;
 }

@@ -1,8 +1,28 @@
 // The user's notebook library in IndexedDB: create, duplicate, import, delete, and local edits of bundled notebooks.
+import { del, get, set, update, values } from 'idb-keyval';
+import { keyvalStore, openKeyvalDb } from '../io/keyval';
 import type { Notebook } from '../notebook/types';
-import { deleteStored, getStored, listStored, putStored, storedKey, type StoredNotebook } from './idb';
 
-export type { StoredNotebook } from './idb';
+/** One saved notebook: a user's own, or the local edits of a bundled one. */
+export interface StoredNotebook {
+  /** `user:<slug>` or `bundled:<slug>`, so a bundled slug and a user slug can never collide. */
+  key: string;
+  origin: 'user' | 'bundled';
+  slug: string;
+  notebook: Notebook;
+  createdAt: number;
+  updatedAt: number;
+  /** False for a file imported from outside until the user agrees to run its code. */
+  trusted: boolean;
+}
+
+// Each write resolves once its transaction has committed, so a reload right after a save still finds the data.
+const db = keyvalStore('notebooks', () => openKeyvalDb('tokenformer-lab-notebooks', 'notebooks', 'key', 'IndexedDB is not available here'));
+const storedKey = (origin: StoredNotebook['origin'], slug: string) => `${origin}:${slug}`;
+const getStored = (key: string) => get<StoredNotebook>(key, db);
+const putStored = (rec: StoredNotebook) => set(rec.key, rec, db);
+const deleteStored = (key: string) => del(key, db);
+const listStored = () => values<StoredNotebook>(db);
 
 /** A user notebook's URL slug starts with `u-`; bundled slugs come from file names and never do. */
 export const USER_SLUG_PREFIX = 'u-';
@@ -43,9 +63,9 @@ export function loadSaved(slug: string): Promise<StoredNotebook | undefined> {
 export async function saveNotebook(slug: string, notebook: Notebook, trusted: boolean): Promise<void> {
   const origin = isUserSlug(slug) ? 'user' : 'bundled';
   const key = storedKey(origin, slug);
-  const prev = await getStored(key);
   const now = Date.now();
-  await putStored({ key, origin, slug, notebook, createdAt: prev?.createdAt ?? now, updatedAt: now, trusted });
+  // Read and write in one transaction (idb-keyval's update), so two tabs saving at once cannot lose createdAt.
+  await update<StoredNotebook>(key, (prev) => ({ key, origin, slug, notebook, createdAt: prev?.createdAt ?? now, updatedAt: now, trusted }), db);
 }
 
 /** Deletes a user notebook, or drops the local edits of a bundled one (= revert to the bundled version). */

@@ -1,9 +1,9 @@
 // One transformer block of each architecture (pre-norm), reading its parameters by reference name.
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config';
-import { causalAttentionProbs, causalSelfAttention, type AttentionShape } from './ops/causal_attention';
+import { causalAttentionProbs, causalSelfAttention, type AttentionShape } from './ops/causalAttention';
 import { gelu } from './ops/gelu';
-import { layerNorm } from './ops/layer_norm';
+import { layerNorm } from './ops/layerNorm';
 import { linear } from './ops/linear';
 import { pattention, pattentionWeights } from './ops/pattention';
 import { residualAdd } from './ops/residual';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { useBackend } from '../testing/backend';
 import { loadReferenceSmall, maxAbsDiff } from '../testing/fixtures';
 import { AdamW } from '../train/adamw';
-import { trainStep } from '../train/train_step';
+import { trainStep } from '../train/trainStep';
 import { MAX_PATTENTION_TOKENS, NORM_ACTIVATIONS, preset, type NormActivation } from './config';
 import { growModel, planGrowth } from './growth';
 import { initialGrowth } from './params';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { MAX_PATTENTION_TOKENS, showValue, type ModelConfig } from './config';
 import { assertGrowthState, type LanguageModel } from './model';
 import { initValues, pattentionSlots, type PattentionSlot } from './params';
-import type { GrowMode, GrowOptions, GrowTarget, GrowthEvent, GrowthState, PattentionKind } from './types';
+import { PATTENTION_KINDS, type GrowMode, type GrowOptions, type GrowTarget, type GrowthEvent, type GrowthState, type PattentionKind } from './types';
 
 /** A change prepared beside the model: `commit` makes it take effect (and must not fail), `abort` frees it. */
 export interface StagedChange {
@@ -22,7 +22,7 @@ export interface GrowHooks {
 }
 
 const TARGET_KINDS: Record<GrowTarget, readonly PattentionKind[]> = {
-  all: ['query', 'key', 'value', 'proj', 'ffn'],
+  all: PATTENTION_KINDS,
   qkv: ['query', 'key', 'value'],
   q: ['query'],
   k: ['key'],

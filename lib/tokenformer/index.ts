@@ -6,5 +6,5 @@ export { growModel, assertGrown, planGrowth, selectPattentions, type GrowHooks, 
 export { countParams, forwardFlopsPerToken, matchedTransformer, matchedTokenformer } from './size';
 export { estimateMemory, stateMemory, type EstimateOptions, type MemoryEstimate, type StepShape } from './memory';
 export { paramSpecs, initialGrowth, pattentionSlots, pattentionPrefix, EMBEDDING, PATTENTION_KINDS, type ParamSpec, type PattentionSlot } from './params';
-export { createRng, type Rng } from './rng';
-export { setCustomKernelsEnabled } from './kernels/js_kernel';
+export { createNormalRng, type NormalRng } from '../data/rng';
+export { setCustomKernelsEnabled } from './kernels/jsKernel';

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { useBackend } from '../testing/backend';
 import { AdamW } from '../train/adamw';
-import { trainStep } from '../train/train_step';
+import { trainStep } from '../train/trainStep';
 import { CONFIG_LIMITS, preset, type ModelConfig } from './config';
 import { estimateMemory } from './memory';
 import { createModel } from './model';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { NODE_BACKENDS, useBackend } from '../testing/backend';
 import { loadReferenceSmall, maxAbsDiff } from '../testing/fixtures';
 import { NORM_ACTIVATIONS, preset } from './config';
-import { setCustomKernelsEnabled } from './kernels/js_kernel';
+import { setCustomKernelsEnabled } from './kernels/jsKernel';
 import { createModel, modelFromTensors, type LanguageModel } from './model';
 import { EMBEDDING } from './params';
 
@@ -65,6 +65,12 @@ describe('modelFromTensors validation', () => {
 describe('creation, export and inspection', () => {
   beforeAll(async () => {
     await useBackend('cpu');
+  });
+
+  test('dispose frees every tensor the model made (its initial values included)', () => {
+    const before = tf.memory();
+    createModel(preset('micro'), { seed: 1 }).dispose();
+    expect([tf.memory().numTensors, tf.memory().numBytes]).toEqual([before.numTensors, before.numBytes]);
   });
 
   test('seeded reference init: deterministic, with the reference spreads', async () => {

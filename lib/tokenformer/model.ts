@@ -3,10 +3,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { headDim, rotaryDims, validateConfig, type ModelConfig } from './config';
 import { tokenformerBlock, transformerBlock, type BlockContext, type LayerCapture } from './blocks';
 import { embed, tiedCrossEntropy, tiedLogits } from './ops/embedding';
-import { layerNormAffine } from './ops/layer_norm';
+import { layerNormAffine } from './ops/layerNorm';
 import { rotaryTables } from './ops/rotary';
 import { EMBEDDING, finalNormPrefix, initialGrowth, initValues, paramSpecs, PATTENTION_KINDS, pattentionSlots } from './params';
-import { readBack } from './read_back';
+import { readBack } from './readBack';
 import { countParams, forwardFlopsPerToken } from './size';
 import type { AttentionMaps, GrowthState, PattentionKind } from './types';
 

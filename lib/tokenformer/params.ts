@@ -1,7 +1,7 @@
 // Parameter names (the reference GPT-NeoX checkpoint names), shapes and the seeded reference initialisation.
 import type { ModelConfig } from './config';
-import { createRng, deriveSeed, normalArray } from './rng';
-import type { GrowthState, PattentionKind } from './types';
+import { createNormalRng, deriveParamSeed, normalArray } from '../data/rng';
+import { PATTENTION_KINDS, type GrowthState, type PattentionKind } from './types';
 
 export type InitKind = 'embedding' | 'key' | 'value' | 'ones' | 'zeros' | 'linear' | 'linearOut';
 
@@ -20,7 +20,7 @@ export interface PattentionSlot {
   dOut: number;
 }
 
-export const PATTENTION_KINDS: readonly PattentionKind[] = ['query', 'key', 'value', 'proj', 'ffn'];
+export { PATTENTION_KINDS };
 
 export const EMBEDDING = 'sequential.0.word_embeddings.weight';
 export const layerPrefix = (layer: number) => `sequential.${layer + 2}`;
@@ -37,7 +37,7 @@ export function pattentionSlots(c: ModelConfig): PattentionSlot[] {
   return slots;
 }
 
-export function configTokens(c: ModelConfig, kind: PattentionKind): number {
+export function configTokens(c: Pick<ModelConfig, 'qkvTokens' | 'projTokens' | 'ffnTokens'>, kind: PattentionKind): number {
   return kind === 'proj' ? c.projTokens : kind === 'ffn' ? c.ffnTokens : c.qkvTokens;
 }
 
@@ -118,5 +118,5 @@ export function initValues(c: ModelConfig, spec: ParamSpec, seed: number, rows =
   const count = rows * spec.shape.slice(1).reduce((a, b) => a * b, 1);
   if (spec.init === 'ones') return new Float32Array(count).fill(1);
   if (spec.init === 'zeros') return new Float32Array(count);
-  return normalArray(createRng(deriveSeed(seed, label)), count, initStd(c, spec.init));
+  return normalArray(createNormalRng(deriveParamSeed(seed, label)), count, initStd(c, spec.init));
 }

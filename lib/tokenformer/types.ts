@@ -2,7 +2,9 @@
 
 export type GrowTarget = 'all' | 'qkv' | 'q' | 'k' | 'v' | 'proj' | 'ffn';
 export type GrowMode = 'preserve' | 'zero' | 'official';
-export type PattentionKind = 'query' | 'key' | 'value' | 'proj' | 'ffn';
+/** Every Pattention of a block, in checkpoint order: the one list the model, io, engine and panels share. */
+export const PATTENTION_KINDS = ['query', 'key', 'value', 'proj', 'ffn'] as const;
+export type PattentionKind = (typeof PATTENTION_KINDS)[number];
 
 export interface GrowOptions {
   /** Tokens to append to each chosen Pattention (or use `factor`). */

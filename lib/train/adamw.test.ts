@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterEach, beforeAll, expect, test } from 'vitest';
 import { useBackend } from '../testing/backend';
-import { setCustomKernelsEnabled } from '../tokenformer/kernels/js_kernel';
+import { setCustomKernelsEnabled } from '../tokenformer/kernels/jsKernel';
 import { AdamW } from './adamw';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 // AdamW (decoupled weight decay) whose moment buffers follow the model's parameters through growth.
 import * as tf from '@tensorflow/tfjs-core';
-import { hasKernel, runKernel } from '../tokenformer/kernels/js_kernel';
-import { readBack } from '../tokenformer/read_back';
-import { ADAMW_UPDATE } from './adamw_kernel';
+import { hasKernel, runKernel } from '../tokenformer/kernels/jsKernel';
+import { readBack } from '../tokenformer/readBack';
+import { ADAMW_UPDATE } from './adamwKernel';
 
 export interface AdamWOptions {
   beta1?: number;

@@ -3,11 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect, test } from 'vitest';
 import { useBackend } from '../testing/backend';
 import { preset } from '../tokenformer/config';
-import { setCustomKernelsEnabled } from '../tokenformer/kernels/js_kernel';
+import { setCustomKernelsEnabled } from '../tokenformer/kernels/jsKernel';
 import { createModel } from '../tokenformer/model';
 import { AdamW } from './adamw';
 import { clipByGlobalNorm, globalNorm, sumTensors } from './clip';
-import { trainStep } from './train_step';
+import { trainStep } from './trainStep';
 
 /**
  * WebGPU's default `maxStorageBuffersPerShaderStage` is 8, and tfjs-backend-webgpu 4.x creates its device without

@@ -1,7 +1,7 @@
 // Non-finite steps: why a step was skipped, runs of them in a row, and each step's loss and gradient norm kept on
 // the device until the next read-back (so finding them costs no read-back per step).
 import * as tf from '@tensorflow/tfjs-core';
-import { readBack } from '../tokenformer/read_back';
+import { readBack } from '../tokenformer/readBack';
 
 /** A run of non-finite steps long enough to stop training. */
 export interface NonFiniteRun {

@@ -1,7 +1,7 @@
 // Evaluation: mean next-token loss over batches and bits per byte (byte-level vocabulary).
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../tokenformer/model';
-import { readScalar } from '../tokenformer/read_back';
+import { readScalar } from '../tokenformer/readBack';
 
 /** Bits per byte from a mean cross-entropy in nats per byte token. */
 export const bitsPerByte = (loss: number) => loss / Math.LN2;

@@ -6,7 +6,7 @@ import { preset } from '../tokenformer/config';
 import { growModel } from '../tokenformer/growth';
 import { createModel } from '../tokenformer/model';
 import { AdamW } from './adamw';
-import { trainStep } from './train_step';
+import { trainStep } from './trainStep';
 
 beforeAll(async () => {
   await useBackend('cpu');

@@ -1,8 +1,9 @@
 // Seeded autoregressive sampling with temperature and top-k.
 import * as tf from '@tensorflow/tfjs-core';
 import type { LanguageModel } from '../tokenformer/model';
-import { readBack } from '../tokenformer/read_back';
-import { createRng, type Rng } from '../tokenformer/rng';
+import { readBack } from '../tokenformer/readBack';
+import { createNormalRng, type NormalRng } from '../data/rng';
+import { topK } from './numeric';
 
 export interface SampleOptions {
   maxNewTokens: number;
@@ -16,16 +17,15 @@ export interface SampleOptions {
 }
 
 /** Picks a token from logits with the options' temperature and top-k, using `rng`. */
-export function sampleToken(logits: Float32Array, opts: { temperature?: number; topK?: number }, rng: Rng): number {
+export function sampleToken(logits: Float32Array, opts: { temperature?: number; topK?: number }, rng: NormalRng): number {
   const temperature = opts.temperature ?? 1;
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
   if (temperature <= 0) return best;
-  let order = Array.from(logits.keys());
-  if (opts.topK !== undefined && opts.topK > 0 && opts.topK < logits.length) {
-    order.sort((a, b) => logits[b] - logits[a]);
-    order = order.slice(0, opts.topK);
-  }
+  const order =
+    opts.topK !== undefined && opts.topK > 0 && opts.topK < logits.length
+      ? Array.from(topK(logits, 1, logits.length, opts.topK)).filter((i) => i >= 0)
+      : Array.from(logits.keys());
   const weights = order.map((i) => Math.exp((logits[i] - logits[best]) / temperature));
   let r = rng.next() * weights.reduce((a, b) => a + b, 0);
   for (let j = 0; j < order.length; j++) {
@@ -41,7 +41,7 @@ export function sampleToken(logits: Float32Array, opts: { temperature?: number; 
  */
 export async function generate(model: LanguageModel, promptIds: number[], opts: SampleOptions): Promise<number[]> {
   if (promptIds.length === 0) throw new Error('generate needs at least one prompt token');
-  const rng = createRng(opts.seed ?? 0);
+  const rng = createNormalRng(opts.seed ?? 0);
   const seq = [...promptIds];
   const out: number[] = [];
   for (let i = 0; i < opts.maxNewTokens; i++) {

@@ -12,7 +12,7 @@ import { createRng } from '../rng';
 import type { Progress } from '../types';
 import { defaultCacheDir, downloadEnwik8, type Enwik8Expectation } from './download';
 import { loadEnwik8Cached, readCorpusFile } from './files';
-import { errorOf } from '../test-utils';
+import { errorOf } from '../testUtils';
 
 // 25,800 bytes of random letters: it compresses only to ~60%, so the zip is big enough to arrive in pieces.
 const rng = createRng(0);

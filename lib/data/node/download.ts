@@ -8,7 +8,7 @@ import { ENWIK8_BYTES, ENWIK8_MD5, ENWIK8_URL, ENWIK8_ZIP_BYTES } from '../enwik
 import { DataError } from '../errors';
 import type { ProgressCallback } from '../types';
 import { listZipEntries, streamZipEntry, ZipError } from '../../zip';
-import { DownloadInterrupted, fetchToFile } from './fetch-to-file';
+import { DownloadInterrupted, fetchToFile } from './fetchToFile';
 
 /** TOKENFORMER_CACHE, else $XDG_CACHE_HOME/tokenformer-lab, else ~/.cache/tokenformer-lab. */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {

@@ -2,10 +2,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { NODE_BACKENDS, useBackend } from '../../testing/backend';
-import { causalSoftmax } from './causal_softmax_kernels';
-import { runKernel } from './js_kernel';
-import { TRANSPOSE_LAST2 } from './transpose_kernel';
-import { BATCH_MATMUL_XNN } from './wasm_batch_matmul';
+import { causalSoftmax } from './causalSoftmaxKernels';
+import { runKernel } from './jsKernel';
+import { TRANSPOSE_LAST2 } from './transposeKernel';
+import { BATCH_MATMUL_XNN } from './wasmBatchMatmul';
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0];
 

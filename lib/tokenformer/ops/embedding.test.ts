@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { NODE_BACKENDS, useBackend } from '../../testing/backend';
-import { setCustomKernelsEnabled } from '../kernels/js_kernel';
-import { expectMatchesAutodiff } from '../../testing/grad_check';
+import { setCustomKernelsEnabled } from '../kernels/jsKernel';
+import { expectMatchesAutodiff } from '../../testing/gradCheck';
 import { embed, tiedCrossEntropy } from './embedding';
 
 describe.each(NODE_BACKENDS.flatMap((backend) => [true, false].map((fused) => ({ backend, fused }))))('embedding and tied cross-entropy on $backend (custom kernels: $fused)', ({ backend, fused }) => {

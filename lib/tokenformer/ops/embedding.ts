@@ -1,8 +1,8 @@
 // Token embedding lookup and the tied output head with cross-entropy, both with hand-written gradients.
 import * as tf from '@tensorflow/tfjs-core';
-import { GATHER_ROWS, SCATTER_ADD_ROWS, SOFTMAX_XENT, SOFTMAX_XENT_GRAD } from '../kernels/embedding_kernels';
-import { hasKernel, runKernel } from '../kernels/js_kernel';
-import { customOp } from './custom_op';
+import { GATHER_ROWS, SCATTER_ADD_ROWS, SOFTMAX_XENT, SOFTMAX_XENT_GRAD } from '../kernels/embeddingKernels';
+import { hasKernel, runKernel } from '../kernels/jsKernel';
+import { customOp } from './customOp';
 import { mm, mmNT, mmTN } from './matmul';
 
 /** E [V, d], ids int32 [N] -> [N, d]. The gradient scatters rows back through a one-hot product (portable to every backend). */

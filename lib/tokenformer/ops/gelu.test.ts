@@ -2,8 +2,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { NODE_BACKENDS, useBackend } from '../../testing/backend';
-import { expectMatchesAutodiff } from '../../testing/grad_check';
-import { erf, exp, gelu as geluScalar, geluGrad } from '../kernels/norm_math';
+import { expectMatchesAutodiff } from '../../testing/gradCheck';
+import { erf, exp, gelu as geluScalar, geluGrad } from '../kernels/normMath';
 import { gelu, geluComposed } from './gelu';
 
 /** erf by its Maclaurin series (|x| ≤ 3) or continued fraction, in float64. */

@@ -1,8 +1,8 @@
 // Exact (erf) GELU and its derivative: a fused JS kernel on cpu/wasm, composed tfjs ops elsewhere.
 import * as tf from '@tensorflow/tfjs-core';
-import { GELU, GELU_GRAD } from '../kernels/pattention_norm_kernels';
-import { hasKernel, runKernel } from '../kernels/js_kernel';
-import { customOp } from './custom_op';
+import { GELU, GELU_GRAD } from '../kernels/pattentionNormKernels';
+import { hasKernel, runKernel } from '../kernels/jsKernel';
+import { customOp } from './customOp';
 
 const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 

@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, test } from 'vitest';
 import { NODE_BACKENDS, useBackend } from '../../testing/backend';
-import { expectMatchesAutodiff } from '../../testing/grad_check';
+import { expectMatchesAutodiff } from '../../testing/gradCheck';
 import { linear } from './linear';
 import { residualAdd } from './residual';
 

@@ -1,6 +1,6 @@
 // Dense layer y = x·Wᵀ + b in the PyTorch weight layout [out, in], for the plain-Transformer baseline.
 import * as tf from '@tensorflow/tfjs-core';
-import { customOp } from './custom_op';
+import { customOp } from './customOp';
 import { mm, mmNT, mmTN } from './matmul';
 
 /** x [N, in], weight [out, in], bias [out] -> [N, out]. */

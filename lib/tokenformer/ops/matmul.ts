@@ -1,9 +1,9 @@
 // Matrix products in the layout each backend runs fastest: wasm only reaches XNNPACK for untransposed,
 // unbatched operands (transposed or batched products fall to a loop ~10x slower), so there we transpose first.
 import * as tf from '@tensorflow/tfjs-core';
-import { hasKernel, runKernel } from '../kernels/js_kernel';
-import { TRANSPOSE_LAST2 } from '../kernels/transpose_kernel';
-import { BATCH_MATMUL_XNN } from '../kernels/wasm_batch_matmul';
+import { hasKernel, runKernel } from '../kernels/jsKernel';
+import { TRANSPOSE_LAST2 } from '../kernels/transposeKernel';
+import { BATCH_MATMUL_XNN } from '../kernels/wasmBatchMatmul';
 
 const explicitTranspose = () => tf.getBackend() === 'wasm';
 

@@ -3,9 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { NODE_BACKENDS, useBackend } from '../../testing/backend';
 import { loadReferenceSmall, maxAbsDiff } from '../../testing/fixtures';
-import { expectMatchesAutodiff } from '../../testing/grad_check';
+import { expectMatchesAutodiff } from '../../testing/gradCheck';
 import { NORM_ACTIVATIONS, type NormActivation } from '../config';
-import { setCustomKernelsEnabled } from '../kernels/js_kernel';
+import { setCustomKernelsEnabled } from '../kernels/jsKernel';
 import { pattention, pattentionWeights } from './pattention';
 
 const fx = loadReferenceSmall().pattention;

@@ -1,9 +1,9 @@
 // Pattention(X; K, V) = f(X Kᵀ) V: token-to-parameter attention, the layer that replaces every linear projection.
 import * as tf from '@tensorflow/tfjs-core';
 import type { NormActivation } from '../config';
-import { customOp, isRecordingGradients } from './custom_op';
+import { customOp, isRecordingGradients } from './customOp';
 import { mm, mmNT, mmTN } from './matmul';
-import { normBackward, normForward } from './pattention_norm';
+import { normBackward, normForward } from './pattentionNorm';
 
 export interface PattentionOptions {
   norm: NormActivation;

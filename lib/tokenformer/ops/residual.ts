@@ -1,6 +1,6 @@
 // Residual addition with a hand-written gradient (the model needs no registered tfjs gradients).
 import * as tf from '@tensorflow/tfjs-core';
-import { customOp } from './custom_op';
+import { customOp } from './customOp';
 
 /** a + b for same-shaped tensors. */
 export function residualAdd<T extends tf.Tensor>(a: T, b: T): T {
