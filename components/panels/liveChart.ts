@@ -6,8 +6,8 @@ import { h, resolveDocument, type DocumentOption, type VizElement } from '@/comp
 import { runChart, type ChartXAxis } from '@/components/viz/runChart';
 import { onInvalidation } from './panelKit';
 
-/** Which runs to draw: the current one, all, runs by id or name, or any test of a record. */
-export type RunSelection = 'current' | 'all' | readonly string[] | ((r: RunRecord, i: number, all: readonly RunRecord[]) => boolean);
+/** Which runs to draw: the current one, all, one run (by id) and every later one, runs by id or name, or any test. */
+export type RunSelection = 'current' | 'all' | { from: string } | readonly string[] | ((r: RunRecord, i: number, all: readonly RunRecord[]) => boolean);
 
 export interface LiveChartOptions extends DocumentOption {
   runs?: RunSelection;
@@ -35,6 +35,10 @@ export function selectRuns(all: readonly RunRecord[], sel: RunSelection = 'curre
   if (sel === 'all') return [...all];
   if (sel === 'current') return all.length ? [all[all.length - 1]] : [];
   if (typeof sel === 'function') return all.filter(sel);
+  if ('from' in sel) {
+    const at = all.findIndex((r) => r.id === sel.from);
+    return at < 0 ? [] : all.slice(at);
+  }
   return sel.flatMap((k) => all.filter((r) => r.id === k || r.name === k));
 }
 

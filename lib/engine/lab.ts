@@ -209,14 +209,15 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo; runs?: RunS
       return requireStore().save(name, await api.saveCheckpoint({ includeOptimizer: true, name }), { step: info.step, params: info.params });
     },
     /** Loads a checkpoint saved in the browser (`'autosave'` is the latest training autosave), or from bytes/a File. */
-    async load(source: string | Uint8Array | Blob = AUTOSAVE): Promise<ModelInfo> {
+    /** `name`: the name of the run the loaded model's training is recorded under (default: the file's). */
+    async load(source: string | Uint8Array | Blob = AUTOSAVE, o: { name?: string } = {}): Promise<ModelInfo> {
       if (typeof source === 'string') {
         const bytes = await requireStore().load(source);
         if (!bytes) throw new Error(`no checkpoint named "${source}" in this browser`);
-        return api.loadCheckpoint(bytes, `${source}.safetensors`);
+        return api.loadCheckpoint(bytes, `${source}.safetensors`, o);
       }
-      if (source instanceof Uint8Array) return api.loadCheckpoint(source, 'checkpoint.safetensors');
-      return api.loadCheckpoint(new Uint8Array(await source.arrayBuffer()), (source as File).name ?? 'upload.safetensors');
+      if (source instanceof Uint8Array) return api.loadCheckpoint(source, 'checkpoint.safetensors', o);
+      return api.loadCheckpoint(new Uint8Array(await source.arrayBuffer()), (source as File).name ?? 'upload.safetensors', o);
     },
     checkpoints: () => requireStore().list(),
     deleteCheckpoint: (name: string) => requireStore().delete(name),
