@@ -4,7 +4,7 @@
 // of each event kind.
 import type { GrowthEvent } from '../tokenformer/types';
 import { learningRate } from '../train/schedule';
-import type { CheckpointEvent, DivergenceEvent, EvalPoint, LrPlan, Metrics, RunRecord, RunSummary, TrainOptions, TrainPoint } from './types';
+import type { CheckpointEvent, EvalPoint, LrPlan, Metrics, RunRecord, RunSummary, TrainOptions, TrainPoint } from './types';
 
 export const MAX_POINTS = 2048;
 export const MAX_EVALS = 512;
