@@ -72,7 +72,7 @@ describe('NotebookSession', () => {
     expect(t.engine.memory).toEqual({ numTensors: 3, numBytes: 1024 });
     // A state change on the run stream reaches the header at once.
     const mirror = (await t.session.connection())!.runs;
-    mirror.getState().apply({ status: { state: 'training', numTensors: 9, numBytes: 2048, params: 5000 } });
+    mirror.getState().apply({ seq: 1, status: { state: 'training', numTensors: 9, numBytes: 2048, params: 5000 } });
     expect(t.engine).toMatchObject({ engineState: 'training', memory: { numTensors: 9, numBytes: 2048 }, params: 5000 });
     t.session.runAll(cells);
     await until(() => t.states.c?.status === 'done' && t.states.b?.status === 'done');

@@ -87,7 +87,7 @@ describe('runsPanel', () => {
     await until(() => el.value.runs.length === 2);
     const inputs: number[] = [];
     el.addEventListener('input', () => inputs.push(el.value.runs.length));
-    store.getState().apply({ status: { state: 'idle', numTensors: 1, numBytes: 1, params: 1 } });
+    store.getState().apply({ seq: store.getState().seq, status: { state: 'idle', numTensors: 1, numBytes: 1, params: 1 } });
     await new Promise((r) => setTimeout(r, 600));
     expect(inputs).toEqual([]);
     await engine.createModel({ ...MICRO, name: 'third' });

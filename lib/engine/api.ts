@@ -107,7 +107,9 @@ export interface EngineApi {
    * The one run stream: each update carries the engine's state and memory, and a run's start, metrics, growth or
    * checkpoint. Resolves with every run so far, to start a mirror from (lib/store/runStore.ts).
    */
-  subscribe(listener: (u: RunUpdate) => void): Promise<{ id: number; runs: RunRecord[]; status: EngineStatus }>;
+  subscribe(listener: (u: RunUpdate) => void): Promise<{ id: number; seq: number; runs: RunRecord[]; status: EngineStatus }>;
+  /** The `seq` of the stream's last update (see RunUpdate.seq). */
+  syncPoint(): Promise<number>;
   unsubscribe(id: number): Promise<void>;
   state(): Promise<EngineState>;
   dispose(): Promise<void>;

@@ -57,6 +57,7 @@ export class Engine implements EngineApi {
   private runCount = 0;
   private readonly listeners = new Map<number, (u: RunUpdate) => void>();
   private nextListener = 1;
+  private seq = 0;
 
   constructor(private readonly opts: EngineOptions = {}) {}
 
@@ -110,9 +111,10 @@ export class Engine implements EngineApi {
   }
 
   /** Sends one update to every subscriber; a failing subscriber (a page gone) is dropped, training goes on. */
-  private publish(u: Omit<RunUpdate, 'status'>): void {
+  private publish(u: Omit<RunUpdate, 'status' | 'seq'>): void {
+    this.seq++;
     if (!this.listeners.size) return;
-    const update: RunUpdate = { status: this.status(), ...u };
+    const update: RunUpdate = { seq: this.seq, status: this.status(), ...u };
     for (const [id, fn] of this.listeners) {
       try {
         const r = fn(update) as unknown;
@@ -127,10 +129,18 @@ export class Engine implements EngineApi {
    * The run stream: every run's start, metrics (with each step's loss), growth and checkpoint, each with the
    * engine's state and memory. Resolves with a snapshot of every run to start a mirror from, and the id to unsubscribe.
    */
-  async subscribe(listener: (u: RunUpdate) => void): Promise<{ id: number; runs: RunRecord[]; status: EngineStatus }> {
+  async subscribe(listener: (u: RunUpdate) => void): Promise<{ id: number; seq: number; runs: RunRecord[]; status: EngineStatus }> {
     const id = this.nextListener++;
     this.listeners.set(id, listener);
-    return { id, runs: structuredClone(this.runRecords), status: this.status() };
+    return { id, seq: this.seq, runs: structuredClone(this.runRecords), status: this.status() };
+  }
+
+  /**
+   * The last update's `seq`. The stream travels on its own message port, so an answer can overtake it: a mirror
+   * that has reached this number has seen everything done before this call.
+   */
+  async syncPoint(): Promise<number> {
+    return this.seq;
   }
 
   async unsubscribe(id: number): Promise<void> {

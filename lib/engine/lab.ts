@@ -7,7 +7,7 @@ import type { EngineApi, ModelSpec, Progress, TrainSummary } from './api';
 import { AUTOSAVE, trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from './autosaver';
 import { openPublished, standInConfig, type PublishedFiles } from './published';
 import type { BackendInfo, DataInfo, DataSpec, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
-import { mirrorRuns, type RunStore } from '../store/runStore';
+import { caughtUp, mirrorRuns, type RunStore } from '../store/runStore';
 
 /** Something that says "stop": a cell's invalidation promise or an AbortSignal. */
 export type StopSignal = PromiseLike<unknown> | AbortSignal;
@@ -76,6 +76,12 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo; runs?: RunS
   let mirrorNow: RunStore | null = conn.runs ?? null;
   const mirror: Promise<RunStore> = mirrorNow ? Promise.resolve(mirrorNow) : mirrorRuns(api).then((m) => (mirrorNow = m));
   mirror.catch(() => undefined);
+  /** The mirror, once it has every change the engine made so far (the stream can lag behind call answers). */
+  const synced = async (): Promise<RunStore> => {
+    const m = await mirror;
+    await caughtUp(m, await api.syncPoint());
+    return m;
+  };
   const record = (id?: string | null): RunRecord | null => {
     const runs = mirrorNow?.getState().runs ?? [];
     return (id ? runs.find((r) => r.id === id || r.name === id) : runs[runs.length - 1]) ?? null;
@@ -130,7 +136,7 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo; runs?: RunS
         { store, setting: autosave, everySteps: checkpointEvery, onStatus: onAutosave },
       );
       active = training;
-      const done = training.done.finally(() => {
+      const done = training.done.then(async (s) => (await synced().catch(() => null), s)).finally(() => {
         finished = true;
         if (active === training) active = null;
         wake();
@@ -196,9 +202,9 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo; runs?: RunS
     usage: (o?: Parameters<EngineApi['usage']>[0]) => api.usage(o),
     memory: () => api.memory(),
     /** Every run's whole record, from the page's mirror of the engine (oldest first). */
-    runs: async (): Promise<RunRecord[]> => (await mirror).getState().runs,
+    runs: async (): Promise<RunRecord[]> => (await synced()).getState().runs,
     /** One run by id or name; the current run without one. */
-    run: async (id?: string): Promise<RunRecord | null> => (await mirror, record(id)),
+    run: async (id?: string): Promise<RunRecord | null> => (await synced(), record(id)),
     /** The mirror itself, for widgets that redraw as it changes (components/panels). */
     mirror: () => mirror,
 

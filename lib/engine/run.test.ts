@@ -8,6 +8,7 @@ import { createModel, type LanguageModel } from '../tokenformer/model';
 import { createRunStore } from '../store/runStore';
 import { buildCorpus, type Corpus } from './data';
 import { Engine } from './engine';
+import { createLab } from './lab';
 import { MAX_EVALS, MAX_POINTS, addGrowth, appendPoint, applyMetrics, newRun, planLr, planSchedule, summarize } from './run';
 import { Trainer } from './trainer';
 import type { Metrics, RunRecord, RunUpdate, TrainPoint } from './types';
@@ -127,13 +128,17 @@ describe('a run crosses structured cloning', () => {
       got.push(ev.data);
       mirror.getState().apply(ev.data);
     };
-    const { runs, status } = await e.subscribe((u) => channel.port1.postMessage(u));
-    mirror.getState().reset(structuredClone(runs), status);
-    await e.createModel({ preset: 'micro', seed: 1, name: 'cloned' });
-    await e.loadData({ kind: 'synthetic', task: 'copy', seed: 3, examples: 200 });
-    await e.train({ ...OPTS, steps: 12, logEvery: 3, evalEvery: 6, evalBatches: 1, growAt: [{ step: 5, grow: { add: 4, target: 'ffn' } }] }, () => {});
+    const { runs, status, seq } = await e.subscribe((u) => channel.port1.postMessage(u));
+    mirror.getState().reset(structuredClone(runs), status, seq);
+    // The lab reads this mirror: its answers must wait for the stream, which lags behind the engine's answers.
+    const lab = createLab({ api: e, info: { backend: 'wasm', fallbacks: [] }, runs: mirror });
+    await lab.model({ preset: 'micro', seed: 1, name: 'cloned' });
+    expect((await lab.run())?.name).toBe('cloned');
+    await lab.data('copy');
+    await lab.train({ ...OPTS, steps: 12, logEvery: 3, evalEvery: 6, evalBatches: 1, growAt: [{ step: 5, grow: { add: 4, target: 'ffn' } }] }).done;
+    expect((await lab.run())?.points.at(-1)?.step).toBe(12);
     await e.saveCheckpoint({ name: 'kept' });
-    await new Promise((r) => setTimeout(r, 20)); // the last messages cross
+    await lab.runs();
     const mine = mirror.getState().runs;
     expect(mine).toHaveLength(1);
     expect(mine[0]).toEqual(await e.run());
@@ -165,16 +170,16 @@ describe('a run stays bounded', () => {
       if (step === 7777) {
         const g = { step: 7777, mode: 'preserve' as const, changes: {}, paramsBefore: 1000, paramsAfter: 1100 };
         applyMetrics(run, { points: batch } as unknown as Metrics);
-        mirror.getState().apply({ status, runId: 'run-1', metrics: { points: batch } as unknown as Metrics });
+        mirror.getState().apply({ seq: 0, status, runId: 'run-1', metrics: { points: batch } as unknown as Metrics });
         batch = [];
         addGrowth(run, g);
-        mirror.getState().apply({ status, runId: 'run-1', growth: g });
+        mirror.getState().apply({ seq: 0, status, runId: 'run-1', growth: g });
       }
       batch.push({ step, loss: 1 + 1 / step, lr: 1e-3, tokensSeen: step * 64, flops: step * 1e6 });
       if (step % 5 === 0) {
         const m = { points: batch, eval: step % 10 === 0 ? { step, loss: 1, bpb: 1.4, tokensSeen: step * 64, flops: step * 1e6 } : undefined } as unknown as Metrics;
         applyMetrics(run, m);
-        mirror.getState().apply({ status, runId: 'run-1', metrics: m });
+        mirror.getState().apply({ seq: 0, status, runId: 'run-1', metrics: m });
         batch = [];
       }
       if (step % 1000 === 0) sizes.push(JSON.stringify(run).length);

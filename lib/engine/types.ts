@@ -243,6 +243,8 @@ export interface EngineStatus {
 
 /** One message of the engine's run stream (Engine.subscribe). */
 export interface RunUpdate {
+  /** Increases by one per update: a mirror that has applied `seq` n has every change published before it. */
+  seq: number;
   status: EngineStatus;
   /** A run started (new model, loaded checkpoint) or changed other than by appending: its whole record. */
   run?: RunRecord;

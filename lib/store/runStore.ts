@@ -15,8 +15,10 @@ export interface RunsState {
   last: Metrics | null;
   /** Bumped on every update. */
   version: number;
+  /** The engine's `seq` of the last update applied. */
+  seq: number;
   /** Starts over from a snapshot (subscribe's answer). */
-  reset(runs: RunRecord[], status: EngineStatus | null): void;
+  reset(runs: RunRecord[], status: EngineStatus | null, seq?: number): void;
   apply(u: RunUpdate): void;
 }
 
@@ -38,7 +40,8 @@ export function createRunStore(): RunStore {
     status: null,
     last: null,
     version: 0,
-    reset: (runs, status) => set({ runs, status, last: null, version: get().version + 1 }),
+    seq: 0,
+    reset: (runs, status, seq = 0) => set({ runs, status, last: null, version: get().version + 1, seq }),
     apply: (u) => {
       const s = get();
       let runs = s.runs;
@@ -55,7 +58,7 @@ export function createRunStore(): RunStore {
           return next;
         });
       }
-      set({ runs, status: u.status, last: u.metrics ?? s.last, version: s.version + 1 });
+      set({ runs, status: u.status, last: u.metrics ?? s.last, version: s.version + 1, seq: Math.max(s.seq, u.seq ?? 0) });
     },
   }));
 }
@@ -65,16 +68,33 @@ export async function mirrorRuns(api: Pick<EngineApi, 'subscribe'>): Promise<Run
   const store = createRunStore();
   const buffered: RunUpdate[] = [];
   let ready = false;
-  const { runs, status } = await api.subscribe((u) => {
+  const { runs, status, seq } = await api.subscribe((u) => {
     if (ready) store.getState().apply(u);
     else buffered.push(u);
   });
-  store.getState().reset(runs, status);
+  store.getState().reset(runs, status, seq);
   ready = true;
   // The engine registers the listener and takes the snapshot in one turn, so every update that arrived before the
   // snapshot (over another port) happened after it.
   for (const u of buffered) store.getState().apply(u);
   return store;
+}
+
+/**
+ * Resolves once `store` has applied the engine's update `seq` (everything the engine did before that call), or after
+ * `timeoutMs` if the stream went quiet (a page whose listener was dropped): callers then read what there is.
+ */
+export function caughtUp(store: RunStore, seq: number, timeoutMs = 5000): Promise<void> {
+  if (store.getState().seq >= seq) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    const unsubscribe = store.subscribe((s) => s.seq >= seq && done());
+  });
 }
 
 /** The run a metrics stream belongs to right now: the last one. */
