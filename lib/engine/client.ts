@@ -14,12 +14,20 @@ const TRANSFERS: { [K in keyof EngineApi]?: (...args: Parameters<EngineApi[K]>) 
   loadCheckpoint: (bytes, _name, o) => (o?.transfer ? [bytes.buffer as ArrayBuffer] : []),
 };
 
-/** The remote Engine as an EngineApi, derived from the class: no forwarding table to keep in step with it. */
+/**
+ * The API's method names, and nothing else: the proxy must not answer probes such as `then` or `next` (the
+ * notebook runtime takes an object with `next` for a generator). A Record, so the compiler flags a method added
+ * to or dropped from EngineApi; how each is forwarded is not written here.
+ */
+const METHODS: Record<keyof EngineApi, 1> = { init: 1, createModel: 1, modelInfo: 1, loadData: 1, train: 1, pause: 1, resume: 1, stop: 1, grow: 1, evaluate: 1, generate: 1, attention: 1, logits: 1, setTokenizer: 1, tokenize: 1, textLoss: 1, usage: 1, saveCheckpoint: 1, loadCheckpoint: 1, memory: 1, runs: 1, run: 1, subscribe: 1, syncPoint: 1, unsubscribe: 1, state: 1, dispose: 1 };
+
+/** The remote Engine as an EngineApi: every method forwarded by name, no per-method forwarding code. */
 export function wrapRemote(remote: Comlink.Remote<Engine>): EngineApi {
   const cache = new Map<PropertyKey, unknown>();
   return new Proxy({} as EngineApi, {
+    has: (_t, key) => typeof key === 'string' && Object.hasOwn(METHODS, key),
     get(_t, key) {
-      if (typeof key !== 'string' || key === 'then') return undefined;
+      if (typeof key !== 'string' || !Object.hasOwn(METHODS, key)) return undefined;
       if (!cache.has(key)) {
         const transfers = TRANSFERS[key as keyof EngineApi] as ((...a: unknown[]) => Transferable[]) | undefined;
         cache.set(key, (...args: unknown[]) => {
