@@ -170,6 +170,9 @@ describe('trainer widget on a diverging run', () => {
     // The loss readout never shows NaN: skipped steps do not replace the last finite loss.
     expect(Number.isFinite(Number(q(el, 'train-loss').dataset.loss))).toBe(true);
     expect(q(el, 'train-chart').textContent).toContain('diverged at 2: loss is NaN · back to step 0');
+    // The widget keeps no history: its value reads the run from the mirror.
+    expect(el.value.run?.divergence).toEqual([summary!.divergence]);
+    expect(el.value.run?.points.map((p) => p.step)).toEqual([1, 2, 3, 4]);
     // A new run clears the message.
     await el.start();
     expect(q(el, 'train-divergence').hidden).toBe(false); // lr is still 1e30 in the field: it diverges again

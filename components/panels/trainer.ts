@@ -4,7 +4,8 @@
 import type { TrainSummary } from '@/lib/engine/api';
 import type { AutosaveSetting, AutosaveStatus } from '@/lib/engine/autosaver';
 import type { Lab, TrainRun } from '@/lib/engine/lab';
-import type { DivergenceEvent, Metrics, TrainOptions } from '@/lib/engine/types';
+import type { DivergenceEvent, Metrics, RunRecord, TrainOptions } from '@/lib/engine/types';
+import { currentRun, type RunStore } from '@/lib/store/runStore';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
 import { formatBytes, formatClock, formatCount } from './format';
 import { liveChart, type LiveChartElement } from './liveChart';
@@ -15,8 +16,10 @@ export type TrainerState = 'idle' | 'training' | 'paused' | 'done' | 'stopped' |
 /** What the widget holds; an `input` event fires when `state` changes, so `viewof` cells can react. */
 export interface TrainerValue {
   state: TrainerState;
-  /** The latest metrics; the history is the run's record (`lab.run()`). */
+  /** The latest metrics. */
   last: Metrics | null;
+  /** The current run's record as the page's mirror holds it (read from there, not kept here); null before it connects. */
+  readonly run: RunRecord | null;
   summary: TrainSummary | null;
   error: string | null;
 }
@@ -68,7 +71,16 @@ function numberField(doc: Document, label: string, testid: string, value: number
 export function trainer(lab: Lab, options: TrainerOptions = {}): TrainerElement {
   const doc = resolveDocument(options);
   const root = h(doc, 'div', { class: 'panel trainer', 'data-testid': 'trainer', 'data-state': 'idle' }) as TrainerElement;
-  const value: TrainerValue = { state: 'idle', last: null, summary: null, error: null };
+  let mirror: RunStore | null = null;
+  const value: TrainerValue = {
+    state: 'idle',
+    last: null,
+    summary: null,
+    error: null,
+    get run() {
+      return mirror ? currentRun(mirror.getState()) : null;
+    },
+  };
   root.value = value;
 
   // Controls.
@@ -134,6 +146,7 @@ export function trainer(lab: Lab, options: TrainerOptions = {}): TrainerElement 
   // The current run, from the page's mirror of the engine: the same record every other view reads.
   void lab.mirror().then(
     (store) => {
+      mirror = store;
       if (disposed) return;
       const width = options.width ?? Math.max(320, Math.min(720, root.clientWidth || 640));
       chart = liveChart(store, { document: doc, runs: 'current', width, height: options.chartHeight ?? 220, maxPoints: 200 });
