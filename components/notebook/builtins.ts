@@ -5,6 +5,8 @@ import type { CheckpointsOptions } from '@/components/panels/checkpoints';
 import type { DataPickerOptions } from '@/components/panels/dataPicker';
 import type { InsightBuiltin } from '@/components/panels/insight';
 import type { TrainerOptions } from '@/components/panels/trainer';
+import type { LiveChartOptions } from '@/components/panels/liveChart';
+import type { Lab } from '@/lib/engine/lab';
 
 /**
  * A thenable that starts loading only when something awaits it, so a notebook that never touches
@@ -39,16 +41,22 @@ export interface BuiltinDeps {
  * which also makes a cell that uses them wait for the engine.
  */
 export function makeBuiltins({ engine, quick, createLab, defaults = {} }: BuiltinDeps): Record<string, unknown> {
+  // One lab per connection: cells and the trainer widget share it (its autosave store, its mirror of the runs).
+  const lab = createLab ? engine.then((c) => createLab(c, quick) as Lab) : null;
   const builtins: Record<string, unknown> = {
     quick,
     defaults: Object.freeze({ ...defaults }),
     engine: engine.then((c) => c.api),
     backend: engine.then((c) => c.info),
-    // Its runs autosave into this browser's IndexedDB, like lab.train, so crash recovery resumes from them.
+    // It trains through the lab, so its runs autosave (into this browser's IndexedDB) and follow the run's schedule.
     trainer: lazy(async () => {
-      const [{ trainer }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/trainer'), import('@/lib/io/checkpointStoreIdb'), engine]);
-      const store = idbCheckpointStore();
-      return (opts?: TrainerOptions) => trainer(c.api, { checkpointStore: store, ...opts });
+      const [{ trainer }, l] = await Promise.all([import('@/components/panels/trainer'), lab ?? engine.then(async (c) => (await import('@/lib/engine/lab')).createLab(c))]);
+      return (opts?: TrainerOptions) => trainer(l, opts);
+    }),
+    // The live run chart: `chart({ runs: 'current' | 'all' | [names], x: 'step' | 'tokens' | 'flops' })`.
+    chart: lazy(async () => {
+      const [{ liveChart }, c] = await Promise.all([import('@/components/panels/liveChart'), engine]);
+      return (opts?: LiveChartOptions) => liveChart(c.runs, opts);
     }),
     dataPicker: lazy(async () => {
       const [{ dataPicker }, c] = await Promise.all([import('@/components/panels/dataPicker'), engine]);
@@ -68,7 +76,7 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
         name,
         lazy(async () => {
           const [{ bindInsight }, c] = await Promise.all([import('@/components/panels/insight'), engine]);
-          return bindInsight(c.api)[name];
+          return bindInsight(c.api, c.runs)[name];
         }),
       ]),
     ),
@@ -90,9 +98,9 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
   for (const name of Object.keys(INSIGHT) as InsightBuiltin[]) {
     builtins[name] = lazy(async () => {
       const [{ bindInsight }, c] = await Promise.all([import('@/components/panels/insight'), engine]);
-      return bindInsight(c.api)[name];
+      return bindInsight(c.api, c.runs)[name];
     });
   }
-  if (createLab) builtins.lab = engine.then((c) => createLab(c, quick));
+  if (lab) builtins.lab = lab;
   return builtins;
 }

@@ -5,6 +5,7 @@ import type { EngineConnection } from '@/lib/engine/client';
 import type { BackendName } from '@/lib/engine/types';
 import { memoryCheckpointStore } from '@/lib/io/checkpointStore';
 import { asBackend, describeOutcome, failedBackend, nextBackend, recoverEngine } from './recovery';
+import { createRunStore } from '@/lib/store/runStore';
 
 function fakeConn(backend: BackendName, loaded: string[]): EngineConnection {
   const api = {
@@ -14,7 +15,7 @@ function fakeConn(backend: BackendName, loaded: string[]): EngineConnection {
       return { step: 5, params: 1234 };
     },
   } as unknown as EngineApi;
-  return { api, info: { backend, fallbacks: [] }, terminate: () => {}, onCrash: () => {} };
+  return { api, info: { backend, fallbacks: [] }, runs: createRunStore(), terminate: () => {}, onCrash: () => {} };
 }
 
 describe('backend order', () => {

@@ -6,17 +6,19 @@ import { NotebookRuntime } from '@/lib/notebook/runtime';
 import type { CellData, CellRuntimeState } from '@/lib/notebook/types';
 import { makeBuiltins } from './builtins';
 import { NotebookSession } from './session';
+import { createRunStore } from '@/lib/store/runStore';
 
 function scriptedConnection(log: string[]) {
   let crash: ((m: string) => void) | null = null;
+  // No state/memory/modelInfo: the header must get them from the run stream, never by polling.
   const api = {
-    state: async () => 'idle',
-    memory: async () => ({ numTensors: 3, numBytes: 1024 }),
-    modelInfo: async () => ({ params: 4242 }),
     stop: async () => void log.push('stop'),
   } as unknown as EngineApi;
+  const runs = createRunStore();
+  runs.getState().reset([], { state: 'idle', numTensors: 3, numBytes: 1024, params: 4242 });
   const conn: EngineConnection = {
     api,
+    runs,
     info: { backend: 'wasm', fallbacks: [{ backend: 'webgpu', reason: 'no adapter' }] },
     terminate: () => log.push('terminate'),
     onCrash: (cb) => void (crash = cb),
@@ -51,7 +53,6 @@ function setup() {
     onCellState: (id, s) => void (states[id] = s),
     onEngine: (p) => Object.assign(engine, p),
     onReset: () => void resets++,
-    pollMs: 20,
   });
   return { session, log, states, engine, conns, resets: () => resets };
 }
@@ -69,6 +70,10 @@ describe('NotebookSession', () => {
     await until(() => t.engine.status === 'ready' && t.engine.params === 4242);
     expect(t.engine.info).toMatchObject({ backend: 'wasm' });
     expect(t.engine.memory).toEqual({ numTensors: 3, numBytes: 1024 });
+    // A state change on the run stream reaches the header at once.
+    const mirror = (await t.session.connection())!.runs;
+    mirror.getState().apply({ seq: 1, status: { state: 'training', numTensors: 9, numBytes: 2048, params: 5000 } });
+    expect(t.engine).toMatchObject({ engineState: 'training', memory: { numTensors: 9, numBytes: 2048 }, params: 5000 });
     t.session.runAll(cells);
     await until(() => t.states.c?.status === 'done' && t.states.b?.status === 'done');
     expect(t.states.b.value).toBe(42);

@@ -1,6 +1,6 @@
 // A notebook session: one engine connection plus one notebook runtime, with run/interrupt/restart (plain TS, deps injected).
 import type { EngineConnection } from '@/lib/engine/client';
-import type { BackendName } from '@/lib/engine/types';
+import type { BackendName, EngineStatus } from '@/lib/engine/types';
 import type { CellData, CellRuntimeState } from '@/lib/notebook/types';
 import type { EngineView } from '@/lib/store/engineStore';
 
@@ -27,16 +27,14 @@ export interface SessionDeps {
   onReset?(): void;
   /** The backend to ask for first (the engine falls back from it); `restart({ backend })` changes it. */
   backend?: BackendName;
-  /** How often to read engine state and memory for the header (ms). */
-  pollMs?: number;
 }
 
 export class NotebookSession {
   private conn: Promise<EngineConnection> | null = null;
   private runtime: RuntimeLike | null = null;
   private cells: CellData[] = [];
-  private pollTimer: ReturnType<typeof setInterval> | null = null;
-  private polling = false;
+  /** Stops following the engine's run stream (state, memory and parameters for the header). */
+  private unfollow: (() => void) | null = null;
   private disposed = false;
   // Bumped on restart, so late callbacks from the previous engine or runtime are ignored.
   private generation = 0;
@@ -81,12 +79,12 @@ export class NotebookSession {
           crashed = true;
           // The readings were of an engine that is gone; the header must not keep saying "training".
           this.deps.onEngine({ status: 'crashed', error: message, engineState: null, memory: null, params: null });
-          this.stopPolling();
+          this.stopFollowing();
           this.runtime?.interrupt();
         };
         this.reportCrash = report;
         c.onCrash(report);
-        this.startPolling(c, live);
+        this.follow(c);
       },
       (e: unknown) => {
         if (live()) this.deps.onEngine({ status: 'error', error: e instanceof Error ? e.message : String(e) });
@@ -103,29 +101,27 @@ export class NotebookSession {
     this.runtime.setCells(this.cells);
   }
 
-  private startPolling(c: EngineConnection, live: () => boolean): void {
-    this.stopPolling();
-    const poll = async () => {
-      // Skip a tick while the last one is still waiting on a busy worker, and when nobody can see the page.
-      if (this.polling || !live() || (typeof document !== 'undefined' && document.hidden)) return;
-      this.polling = true;
-      try {
-        const [engineState, memory, model] = await Promise.all([c.api.state(), c.api.memory(), c.api.modelInfo()]);
-        // Polling stopped meanwhile (a crash): this reading is of a dead engine.
-        if (live() && this.pollTimer !== null) this.deps.onEngine({ engineState, memory, params: model?.params ?? null });
-      } catch {
-        // A dead worker is reported through onCrash; nothing to add here.
-      } finally {
-        this.polling = false;
-      }
+  /** The header's state, memory and parameter count come with every update of the run stream: no polling. */
+  private follow(c: EngineConnection): void {
+    this.stopFollowing();
+    let last: EngineStatus | null = null;
+    let shownAt = -Infinity;
+    const show = (status: EngineStatus | null) => {
+      if (!status || status === last) return;
+      // State and parameter changes show at once; memory alone at most twice a second (updates come ~10/s).
+      const now = Date.now();
+      if (last && last.state === status.state && last.params === status.params && now - shownAt < 500) return;
+      last = status;
+      shownAt = now;
+      this.deps.onEngine({ engineState: status.state, memory: { numTensors: status.numTensors, numBytes: status.numBytes }, params: status.params });
     };
-    void poll();
-    this.pollTimer = setInterval(() => void poll(), this.deps.pollMs ?? 1000);
+    show(c.runs.getState().status);
+    this.unfollow = c.runs.subscribe((s) => show(s.status));
   }
 
-  private stopPolling(): void {
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pollTimer = null;
+  private stopFollowing(): void {
+    this.unfollow?.();
+    this.unfollow = null;
   }
 
   /** Hands the runtime the cells as they are now: changed cells that have run will re-run. */
@@ -169,7 +165,7 @@ export class NotebookSession {
    */
   async restart(opts: { backend?: BackendName } = {}): Promise<void> {
     if ('backend' in opts) this.requested = opts.backend;
-    this.stopPolling();
+    this.stopFollowing();
     this.reportCrash = null;
     this.runtime?.dispose();
     this.runtime = null;
@@ -195,7 +191,7 @@ export class NotebookSession {
 
   dispose(): void {
     this.disposed = true;
-    this.stopPolling();
+    this.stopFollowing();
     this.runtime?.dispose();
     this.runtime = null;
     this.conn?.then((c) => c.terminate(), () => undefined);

@@ -1,6 +1,7 @@
 // The browser training benchmark: time to the first step, steady tokens/s over a timed run, and how long the page's main thread was blocked meanwhile.
 import type { EngineApi, TrainSummary } from '@/lib/engine/api';
 import type { BackendInfo, Metrics, PresetName, TrainOptions } from '@/lib/engine/types';
+import { createLab } from '@/lib/engine/lab';
 import { trainer } from './trainer';
 
 export interface BenchOptions {
@@ -140,10 +141,11 @@ export interface BenchHooks {
 }
 
 /** A timed training run, through the trainer widget or the engine alone; `stop()` ends it at the next step. */
-function startRun(api: EngineApi, train: TrainOptions, onMetrics: (m: Metrics) => void, host: HTMLElement | null | undefined) {
+function startRun(api: EngineApi, info: BackendInfo, train: TrainOptions, onMetrics: (m: Metrics) => void, host: HTMLElement | null | undefined) {
   if (!host) return { done: api.train(train, onMetrics), stop: () => api.stop() };
   const { steps, batchSize, seqLen, lr, evalEvery, ...rest } = train;
-  const el = trainer(api, { steps, batchSize, seqLen, lr, evalEvery, train: rest, onMetrics, name: 'bench' });
+  // No store: the bench never autosaves.
+  const el = trainer(createLab({ api, info }), { steps, batchSize, seqLen, lr, evalEvery, train: rest, onMetrics });
   host.replaceChildren(el);
   const done = el.start().then((s): TrainSummary => {
     if (!s) throw new Error(el.value.error ?? 'training failed');
@@ -174,6 +176,7 @@ export async function runBench(api: EngineApi, info: BackendInfo, o: BenchOption
   hooks.watch?.lagWindow(trainStart);
   const run = startRun(
     api,
+    info,
     { steps: o.steps ?? 1_000_000, batchSize: o.batchSize, seqLen, lr: 1e-3, evalEvery: 0, logEvery },
     (m) => {
       const now = performance.now();

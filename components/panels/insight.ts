@@ -1,5 +1,6 @@
 // The insight panels (attention, usage, growth, runs) in one import, and their cell builtins bound to an engine.
 import type { EngineApi } from '@/lib/engine/api';
+import type { RunStore } from '@/lib/store/runStore';
 import { attentionExplorer, type AttentionExplorerOptions } from './attentionExplorer';
 import { growthPanel, type GrowthPanelOptions } from './growthPanel';
 import { runsPanel, type RunsPanelOptions } from './runsPanel';
@@ -15,11 +16,11 @@ export const INSIGHT_BUILTINS = ['attentionExplorer', 'usagePanel', 'growthPanel
 export type InsightBuiltin = (typeof INSIGHT_BUILTINS)[number];
 
 /** The four factories bound to one engine, for the notebook's builtins. */
-export function bindInsight(api: EngineApi) {
+export function bindInsight(api: EngineApi, runs: RunStore) {
   return {
     attentionExplorer: (opts?: AttentionExplorerOptions) => attentionExplorer(api, opts),
     usagePanel: (opts?: UsagePanelOptions) => usagePanel(api, opts),
     growthPanel: (opts?: GrowthPanelOptions) => growthPanel(api, opts),
-    runsPanel: (opts?: RunsPanelOptions) => runsPanel(api, opts),
+    runsPanel: (opts?: RunsPanelOptions) => runsPanel(runs, opts),
   } satisfies Record<InsightBuiltin, unknown>;
 }

@@ -1,21 +1,21 @@
-// Runs panel for cells: every recorded training run overlaid on one loss chart, a table of what differs, JSON/CSV export.
-import type { EngineApi } from '@/lib/engine/api';
+// Runs panel for cells: every recorded training run overlaid on one run chart, a table of what differs, JSON/CSV
+// export. It reads the page's mirror of the engine's runs and follows it as it changes.
 import type { RunRecord } from '@/lib/engine/types';
-import { h, resolveDocument, type DocumentOption, type VizElement } from '@/components/viz/dom';
-import { lossChart, type LossXAxis } from '@/components/viz/lossChart';
+import type { RunStore } from '@/lib/store/runStore';
+import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
+import type { ChartXAxis } from '@/components/viz/runChart';
 import { runToCsv, runToJson, runsTable, stableStringify } from '@/components/viz/runs';
 import { formatCount } from '@/lib/format/numbers';
+import { liveChart } from './liveChart';
 import {
-  button, downloadText, emitInput, errorBox, field, onInvalidation, ownInputOnly, poll, selectEl, showError, visible,
+  button, downloadText, emitInput, errorBox, field, onInvalidation, ownInputOnly, selectEl, showError,
   type Downloader, type PanelElement,
 } from './panelKit';
 
 export interface RunsPanelOptions extends DocumentOption {
   /** The chart's x axis: steps, tokens seen, or training FLOPs (default 'step'). */
-  x?: LossXAxis;
+  x?: ChartXAxis;
   logY?: boolean;
-  /** Re-read the runs every this many ms while the panel is on screen (default 0: on demand). */
-  every?: number;
   width?: number;
   height?: number;
   /** Saves an export (default: a browser download through a Blob); tests and hosts can take the text instead. */
@@ -26,7 +26,7 @@ export interface RunsPanelOptions extends DocumentOption {
 /** What the panel holds; an `input` event fires when the runs, the axis or the shown runs change. */
 export interface RunsPanelValue {
   runs: RunRecord[];
-  x: LossXAxis;
+  x: ChartXAxis;
   /** Ids of runs left off the chart. */
   hidden: string[];
   /** Config keys whose values differ between the runs (the table's columns). */
@@ -34,12 +34,13 @@ export interface RunsPanelValue {
 }
 
 export interface RunsPanelElement extends PanelElement<RunsPanelValue> {
+  /** Redraws from the mirror now (it also follows every change by itself). */
   refresh(): Promise<RunRecord[]>;
   /** The run (by id or index) as JSON or CSV text, also handed to the downloader. */
   exportRun(run: string | number, format: 'json' | 'csv'): string;
 }
 
-const AXES: readonly (readonly [LossXAxis, string])[] = [['step', 'steps'], ['tokens', 'tokens seen'], ['flops', 'training FLOPs']];
+const AXES: readonly (readonly [ChartXAxis, string])[] = [['step', 'steps'], ['tokens', 'tokens seen'], ['flops', 'training FLOPs']];
 
 /** A file name from a run name: `micro tokenformer #2` -> `micro-tokenformer-2`. */
 export function fileStem(name: string): string {
@@ -52,10 +53,10 @@ function cellText(v: unknown): string {
   return typeof v === 'string' ? v : stableStringify(v);
 }
 
-/** Changes whenever a run is added or records more metrics or growth, so polling redraws only then. */
-const signature = (runs: RunRecord[]) => runs.map((r) => `${r.id}:${r.metrics.length}:${r.growth.length}`).join('|');
+/** Changes whenever a run is added or its table row would change, so the table is rebuilt only then. */
+const signature = (runs: RunRecord[]) => runs.map((r) => `${r.id}:${r.points.at(-1)?.step ?? 0}:${r.evals.length}:${r.growth.length}`).join('|');
 
-export function runsPanel(api: EngineApi, options: RunsPanelOptions = {}): RunsPanelElement {
+export function runsPanel(store: RunStore, options: RunsPanelOptions = {}): RunsPanelElement {
   const doc = resolveDocument(options);
   const root = h(doc, 'div', { class: 'panel runs-panel', 'data-testid': 'runs-panel', 'data-state': 'idle' }) as RunsPanelElement;
   const value: RunsPanelValue = { runs: [], x: options.x ?? 'step', hidden: [], keys: [] };
@@ -64,7 +65,7 @@ export function runsPanel(api: EngineApi, options: RunsPanelOptions = {}): RunsP
   const download: Downloader = options.download ?? ((name, text, mime) => downloadText(doc, name, text, mime));
 
   const xSel = selectEl(doc, 'runs-x', 'x axis', AXES, value.x);
-  const refreshBtn = button(doc, 'Refresh', 'runs-refresh', 'read the runs from the engine again');
+  const refreshBtn = button(doc, 'Refresh', 'runs-refresh', 'redraw from the runs as they are now');
   const bar = h(doc, 'div', { class: 'trainer-controls' });
   bar.append(refreshBtn, field(doc, 'x axis', xSel));
   const errorEl = errorBox(doc, 'runs-error');
@@ -72,18 +73,15 @@ export function runsPanel(api: EngineApi, options: RunsPanelOptions = {}): RunsP
   const tableHost = h(doc, 'div', { class: 'runs-table-host' }, { 'margin-top': '8px', overflow: 'auto' });
   root.append(bar, errorEl, chartHost, tableHost);
 
-  let chart: VizElement | null = null;
   let lastSig = '';
   let disposed = false;
+  const chart = liveChart(store, { document: doc, runs: (r) => !value.hidden.includes(r.id), x: value.x, logY: options.logY, width: options.width, height: options.height ?? 260 });
+  chartHost.append(chart);
 
   const renderChart = () => {
-    chart?.dispose?.();
-    const shown = value.runs.filter((r) => !value.hidden.includes(r.id));
-    const width = options.width ?? Math.max(320, Math.min(760, root.clientWidth || 680));
-    chart = lossChart(shown.map((r) => ({ name: r.name, metrics: r.metrics, growth: r.growth })), { document: doc, x: value.x, logY: options.logY, width, height: options.height ?? 260 });
+    chart.update({ x: value.x });
     chartHost.dataset.x = value.x;
-    chartHost.dataset.runs = String(shown.length);
-    chartHost.replaceChildren(chart);
+    chartHost.dataset.runs = chart.dataset.runs;
   };
 
   const renderTable = () => {
@@ -130,27 +128,22 @@ export function runsPanel(api: EngineApi, options: RunsPanelOptions = {}): RunsP
     tableHost.replaceChildren(...(value.runs.length ? [table] : [h(doc, 'div', { 'data-testid': 'runs-table' }, { color: '#888' }, 'No runs yet: create a model and train it.')]), ...(note ? [note] : []));
   };
 
-  root.refresh = async () => {
-    try {
-      const runs = await api.runs();
-      if (disposed) return runs;
-      showError(errorEl, null);
-      root.dataset.state = 'ready';
-      const sig = signature(runs);
-      if (sig === lastSig) return runs;
-      lastSig = sig;
-      value.runs = runs;
-      value.hidden = value.hidden.filter((id) => runs.some((r) => r.id === id));
-      renderChart();
-      renderTable();
-      emitInput(root);
-      return runs;
-    } catch (e) {
-      showError(errorEl, e);
-      root.dataset.state = 'error';
-      return value.runs;
-    }
+  const sync = (force: boolean) => {
+    const runs = store.getState().runs;
+    if (disposed) return runs;
+    showError(errorEl, null);
+    root.dataset.state = 'ready';
+    const sig = signature(runs);
+    value.runs = runs;
+    if (sig === lastSig && !force) return runs;
+    lastSig = sig;
+    value.hidden = value.hidden.filter((id) => runs.some((r) => r.id === id));
+    renderChart();
+    renderTable();
+    emitInput(root);
+    return runs;
   };
+  root.refresh = async () => sync(true);
 
   root.exportRun = (which, format) => {
     const run = typeof which === 'number' ? value.runs[which] : value.runs.find((r) => r.id === which);
@@ -161,19 +154,26 @@ export function runsPanel(api: EngineApi, options: RunsPanelOptions = {}): RunsP
   };
 
   xSel.addEventListener('change', () => {
-    value.x = xSel.value as LossXAxis;
+    value.x = xSel.value as ChartXAxis;
     renderChart();
     emitInput(root);
   });
   refreshBtn.addEventListener('click', () => void root.refresh());
-  const stopPoll = poll(options.every ?? 0, () => root.refresh(), () => visible(root) && !disposed);
+  // The table follows the mirror at most twice a second; the chart follows it by itself.
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const unsubscribe = store.subscribe(() => {
+    timer ??= setTimeout(() => {
+      timer = null;
+      sync(false);
+    }, 500);
+  });
   root.dispose = () => {
     disposed = true;
-    stopPoll();
-    chart?.dispose?.();
+    unsubscribe();
+    if (timer) clearTimeout(timer);
+    chart.dispose();
   };
   onInvalidation(options.invalidation, root.dispose);
-  renderChart();
-  void root.refresh();
+  sync(true);
   return root;
 }

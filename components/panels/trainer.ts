@@ -1,12 +1,14 @@
 // Training widget for notebook cells: a framework-free DOM factory with start/pause/resume/stop, settings, progress, live chart,
-// and what happened to non-finite steps (skipped, or a divergence rolled back).
-import type { EngineApi, TrainSummary } from '@/lib/engine/api';
-import { trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from '@/lib/engine/autosaver';
-import type { CheckpointStore } from '@/lib/io/checkpointStore';
-import type { DivergenceEvent, Metrics, TrainOptions } from '@/lib/engine/types';
+// and what happened to non-finite steps (skipped, or a divergence rolled back). It trains through `lab`, so it gets the
+// run's learning-rate plan, autosave and stop signals like a cell's `lab.train`, and draws the run from the mirror.
+import type { TrainSummary } from '@/lib/engine/api';
+import type { AutosaveSetting, AutosaveStatus } from '@/lib/engine/autosaver';
+import type { Lab, TrainRun } from '@/lib/engine/lab';
+import type { DivergenceEvent, Metrics, RunRecord, TrainOptions } from '@/lib/engine/types';
+import { currentRun, type RunStore } from '@/lib/store/runStore';
 import { h, resolveDocument, type DocumentOption } from '@/components/viz/dom';
-import { lossChart } from '@/components/viz/lossChart';
 import { formatBytes, formatClock, formatCount } from './format';
+import { liveChart, type LiveChartElement } from './liveChart';
 import { statRow } from './panelKit';
 
 export type TrainerState = 'idle' | 'training' | 'paused' | 'done' | 'stopped' | 'diverged' | 'error';
@@ -14,8 +16,10 @@ export type TrainerState = 'idle' | 'training' | 'paused' | 'done' | 'stopped' |
 /** What the widget holds; an `input` event fires when `state` changes, so `viewof` cells can react. */
 export interface TrainerValue {
   state: TrainerState;
-  metrics: Metrics[];
+  /** The latest metrics. */
   last: Metrics | null;
+  /** The current run's record as the page's mirror holds it (read from there, not kept here); null before it connects. */
+  readonly run: RunRecord | null;
   summary: TrainSummary | null;
   error: string | null;
 }
@@ -33,15 +37,11 @@ export interface TrainerOptions extends DocumentOption {
   autoStart?: boolean;
   /** The cell's invalidation promise: training stops when the cell reruns or goes away. */
   invalidation?: Promise<unknown>;
-  /** Run name in the chart legend. */
-  name?: string;
   width?: number;
   chartHeight?: number;
   /** Called with every metrics update (after the widget has drawn it). */
   onMetrics?: (m: Metrics) => void;
-  /** Where runs autosave (the notebook passes the browser's store); none: no autosave. */
-  checkpointStore?: CheckpointStore;
-  /** On by default when there is a store: at most every 60 s, on pause and at the end of a run; `false`: off. */
+  /** As lab.train's: on by default where the lab has a store (at most every 60 s, on pause, at the end); `false`: off. */
   autosave?: AutosaveSetting;
 }
 
@@ -54,8 +54,6 @@ export interface TrainerElement extends HTMLDivElement {
   stop(): Promise<void>;
   dispose(): void;
 }
-
-const CHART_INTERVAL_MS = 500;
 
 /** One line for the user: where it went wrong, why, and what was kept. */
 export function divergenceMessage(d: DivergenceEvent): string {
@@ -70,10 +68,19 @@ function numberField(doc: Document, label: string, testid: string, value: number
   return { wrap, input };
 }
 
-export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerElement {
+export function trainer(lab: Lab, options: TrainerOptions = {}): TrainerElement {
   const doc = resolveDocument(options);
   const root = h(doc, 'div', { class: 'panel trainer', 'data-testid': 'trainer', 'data-state': 'idle' }) as TrainerElement;
-  const value: TrainerValue = { state: 'idle', metrics: [], last: null, summary: null, error: null };
+  let mirror: RunStore | null = null;
+  const value: TrainerValue = {
+    state: 'idle',
+    last: null,
+    summary: null,
+    error: null,
+    get run() {
+      return mirror ? currentRun(mirror.getState()) : null;
+    },
+  };
   root.value = value;
 
   // Controls.
@@ -114,10 +121,9 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
   let startStep: number | null = null;
   let activeMs = 0;
   let activeSince: number | null = null;
-  let chartTimer: ReturnType<typeof setTimeout> | null = null;
-  let chart: (Element & { dispose?: () => void }) | null = null;
+  let chart: LiveChartElement | null = null;
   let disposed = false;
-  let run: AutosavedTraining | null = null;
+  let run: TrainRun | null = null;
   // The last autosave's step, for tests and the curious (the autosaver warns once if saving fails).
   const onAutosave = (s: Readonly<AutosaveStatus>) => {
     if (s.step !== null) root.dataset.autosaveStep = String(s.step);
@@ -137,26 +143,21 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     root.dispatchEvent(new Event('input', { bubbles: true }));
   };
 
-  const drawChart = () => {
-    chartTimer = null;
-    if (disposed) return;
-    const width = options.width ?? Math.max(320, Math.min(720, root.clientWidth || 640));
-    // A few hundred points look the same at this size and keep each redraw a short main-thread task.
-    const next = lossChart({ name: options.name ?? 'train', metrics: value.metrics }, { document: doc, width, height: options.chartHeight ?? 220, logY: false, maxPoints: 200 });
-    chart?.dispose?.();
-    chartHost.replaceChildren(next);
-    chart = next;
-  };
-  const scheduleChart = (force = false) => {
-    if (force) {
-      if (chartTimer) clearTimeout(chartTimer);
-      drawChart();
-    } else if (!chartTimer) chartTimer = setTimeout(drawChart, CHART_INTERVAL_MS);
-  };
+  // The current run, from the page's mirror of the engine: the same record every other view reads.
+  void lab.mirror().then(
+    (store) => {
+      mirror = store;
+      if (disposed) return;
+      const width = options.width ?? Math.max(320, Math.min(720, root.clientWidth || 640));
+      chart = liveChart(store, { document: doc, runs: 'current', width, height: options.chartHeight ?? 220, maxPoints: 200 });
+      chartHost.replaceChildren(chart);
+    },
+    () => undefined,
+  );
+  const redraw = () => chart?.update({});
 
   const onMetrics = (m: Metrics) => {
     if (disposed) return;
-    value.metrics.push(m);
     value.last = m;
     startStep ??= m.totalSteps - runSteps;
     const done = m.step - startStep;
@@ -177,7 +178,6 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     }
     const spent = activeMs + (activeSince !== null ? now() - activeSince : 0);
     etaEl.textContent = done > 0 ? formatClock(((runSteps - done) * spent) / done / 1000) : '–';
-    scheduleChart();
     options.onMetrics?.(m);
   };
 
@@ -201,7 +201,6 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     startStep = null;
     activeMs = 0;
     activeSince = now();
-    value.metrics = [];
     value.last = null;
     value.summary = null;
     value.error = null;
@@ -212,8 +211,9 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
     etaEl.textContent = '–';
     setState('training');
     try {
-      run = trainWithAutosave(api, opts, onMetrics, { store: options.checkpointStore, setting: options.autosave, onStatus: onAutosave });
-      const summary = await run.done;
+      const current = (run = lab.train({ ...opts, autosave: options.autosave, onAutosave, signal: options.invalidation }));
+      for await (const m of current) onMetrics(m);
+      const summary = await current.done;
       value.summary = summary;
       if (!disposed) {
         progress.value = summary.stopped ? progress.value : 1;
@@ -224,7 +224,7 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
           divergedEl.hidden = false;
           if (summary.divergence.rolledBackTo !== null) stepEl.textContent = stepEl.dataset.step = String(summary.divergence.rolledBackTo);
         }
-        scheduleChart(true);
+        redraw();
         setState(summary.divergence ? 'diverged' : summary.stopped ? 'stopped' : 'done');
       }
       return summary;
@@ -242,28 +242,27 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
   };
   root.pause = async () => {
     if (value.state !== 'training') return;
-    await api.pause();
+    const paused = run?.pause();
     if (activeSince !== null) activeMs += now() - activeSince;
     activeSince = null;
     setState('paused');
-    await run?.autosaver?.flush();
+    await paused; // the engine pauses, then the run autosaves
   };
   root.resume = async () => {
     if (value.state !== 'paused') return;
-    await api.resume();
+    await run?.resume();
     activeSince = now();
     setState('training');
   };
   root.stop = async () => {
     if (value.state !== 'training' && value.state !== 'paused') return;
-    await api.stop();
+    await run?.stop();
   };
   root.dispose = () => {
     if (disposed) return;
-    if (value.state === 'training' || value.state === 'paused') void api.stop().catch(() => undefined);
+    if (value.state === 'training' || value.state === 'paused') void run?.stop().catch(() => undefined);
     disposed = true;
-    if (chartTimer) clearTimeout(chartTimer);
-    chart?.dispose?.();
+    chart?.dispose();
   };
 
   // Button errors (a dead worker) show in the widget rather than as unhandled rejections.
@@ -279,7 +278,6 @@ export function trainer(api: EngineApi, options: TrainerOptions = {}): TrainerEl
 
   void options.invalidation?.then(root.dispose);
   setState('idle');
-  scheduleChart(true);
   if (options.autoStart) void root.start();
   return root;
 }

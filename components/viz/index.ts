@@ -1,5 +1,5 @@
 // The viz toolkit's public surface: pure chart functions, their helpers, and the React host.
-export { lossChart, lossSeries, formatSI, type LossRun, type LossXAxis, type LossChartOptions, type LossPoint, type GrowthMark } from './lossChart';
+export { runChart, runSeries, formatSI, type ChartRun, type ChartXAxis, type RunChartOptions, type ChartPoint, type GrowthMark, type DivergenceMark } from './runChart';
 export { heatmap, heatmapFromAttention, heatmapLayout, heatmapCellAt, heatmapImage, heatmapDomain, newColumnMask, type HeatmapData, type HeatmapOptions, type HeatmapLayout, type HeatmapCell } from './heatmap';
 export { headMap, headMaps, headMapsFromAttention, headImage, headCellAt, type HeadMapData, type HeadMapOptions, type HeadMapsData, type HeadMapsOptions } from './headMap';
 export { usageChart, usageFromStats, usagePoints, usageTip, formatContext, type UsagePoint, type UsageData, type UsageChartOptions } from './usageChart';

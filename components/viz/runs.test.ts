@@ -1,16 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { Metrics } from '../../lib/engine/types';
+import type { EvalPoint, TrainPoint } from '../../lib/engine/types';
 import type { GrowthEvent } from '../../lib/tokenformer/types';
 import { csvField, differingConfigKeys, runsTable, runToCsv, runToJson, stableStringify, type RunRecord } from './runs';
 
-const m = (step: number, extra: Partial<Metrics> = {}): Metrics => ({
-  step, totalSteps: 3, loss: 2 / step, bpb: 2 / step / Math.LN2, lr: 0.001, tokensPerSec: 1000, tokensSeen: step * 100,
-  flops: step * 1e6, params: 5000, numTensors: 10, numBytes: 20000, elapsedMs: step * 10, ...extra,
-});
+const p = (step: number, extra: Partial<TrainPoint> = {}): TrainPoint => ({ step, loss: 2 / step, lr: 0.001, tokensSeen: step * 100, flops: step * 1e6, ...extra });
+const v = (step: number, bpb: number): EvalPoint => ({ step, loss: bpb * Math.LN2, bpb, tokensSeen: step * 100, flops: step * 1e6 });
 const GROW: GrowthEvent = { step: 2, mode: 'zero', changes: { 'sequential.2.mlp': [8, 16] }, paramsBefore: 5000, paramsAfter: 6000 };
 
-const A: RunRecord = { name: 'base', config: { preset: 'tiny', lr: 1e-3, grow: { add: 8 }, seed: 1 }, growth: [], metrics: [m(1), m(2, { valBpb: 2.5 }), m(3, { valBpb: 2.1 })] };
-const B: RunRecord = { name: 'grown, "v2"', config: { seed: 1, grow: { add: 8 }, preset: 'tiny', lr: 3e-3, norm: 'softmax' }, growth: [GROW], metrics: [m(1), m(2, { growth: GROW, params: 6000 })] };
+const A: RunRecord = { name: 'base', config: { preset: 'tiny', lr: 1e-3, grow: { add: 8 }, seed: 1 }, params: 5000, growth: [], points: [p(1), p(2), p(3)], evals: [v(2, 2.5), v(3, 2.1)] };
+const B: RunRecord = { name: 'grown, "v2"', config: { seed: 1, grow: { add: 8 }, preset: 'tiny', lr: 3e-3, norm: 'softmax' }, params: 5000, growth: [GROW], points: [p(1), p(2)], evals: [] };
 
 describe('comparing runs', () => {
   it('lists keys whose values differ, including keys some runs lack, ignoring key order', () => {
@@ -27,7 +25,7 @@ describe('comparing runs', () => {
   });
 
   it('handles a run without metrics', () => {
-    expect(runsTable([{ ...A, metrics: [] }]).rows[0]).toMatchObject({ steps: 0, finalLoss: undefined });
+    expect(runsTable([{ ...A, points: [] }]).rows[0]).toMatchObject({ steps: 0, finalLoss: undefined });
   });
 
   it('stringifies with sorted keys and typed arrays as lists', () => {
@@ -39,9 +37,9 @@ describe('exporting a run', () => {
   it('writes CSV with a header, the run name, blanks for missing values, and quoting', () => {
     const csv = runToCsv(B);
     const lines = csv.trimEnd().split('\n');
-    expect(lines[0]).toBe('run,step,totalSteps,loss,bpb,valBpb,lr,tokensPerSec,tokensSeen,flops,params,numTensors,numBytes,elapsedMs,growth');
+    expect(lines[0]).toBe('run,step,loss,bpb,valBpb,lr,tokensSeen,flops,growth');
     expect(lines).toHaveLength(3);
-    expect(lines[1].startsWith('"grown, ""v2""",1,3,2,')).toBe(true);
+    expect(lines[1].startsWith('"grown, ""v2""",1,2,')).toBe(true);
     expect(lines[1].split(',').at(-1)).toBe('');
     expect(lines[2].endsWith(',zero 5000->6000')).toBe(true);
     expect(csv.endsWith('\n')).toBe(true);
@@ -52,10 +50,10 @@ describe('exporting a run', () => {
   });
 
   it('writes JSON that round-trips and keeps non-finite numbers visible', () => {
-    const bad: RunRecord = { ...A, metrics: [m(1, { loss: NaN, bpb: Infinity })] };
+    const bad: RunRecord = { ...A, points: [p(1, { loss: NaN, lr: Infinity })] };
     const parsed = JSON.parse(runToJson(bad));
-    expect(parsed.metrics[0].loss).toBe('NaN');
-    expect(parsed.metrics[0].bpb).toBe('Infinity');
+    expect(parsed.points[0].loss).toBe('NaN');
+    expect(parsed.points[0].lr).toBe('Infinity');
     expect(JSON.parse(runToJson(B))).toEqual(JSON.parse(JSON.stringify(B)));
   });
 });

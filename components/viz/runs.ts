@@ -1,12 +1,16 @@
 // Data helpers for comparing runs (which config keys differ, one summary row per run) and exporting a run.
 import type { GrowthEvent } from '../../lib/tokenformer/types';
-import type { Metrics } from '../../lib/engine/types';
+import type { EvalPoint, TrainPoint } from '../../lib/engine/types';
 
+/** The fields of a run record (lib/engine/types RunRecord) that tables and exports use. */
 export interface RunRecord {
   name: string;
   config: Record<string, unknown>;
-  growth: GrowthEvent[];
-  metrics: Metrics[];
+  /** Parameter count when the run started. */
+  params?: number;
+  growth: readonly GrowthEvent[];
+  points: readonly TrainPoint[];
+  evals: readonly EvalPoint[];
 }
 
 /** JSON with object keys sorted, so equal configs compare equal whatever order their keys were written in. */
@@ -48,16 +52,16 @@ export interface RunsTableRow {
 export function runsTable(runs: readonly RunRecord[]): { keys: string[]; rows: RunsTableRow[] } {
   const keys = differingConfigKeys(runs);
   const rows = runs.map((r): RunsTableRow => {
-    const last = r.metrics[r.metrics.length - 1];
+    const last = r.points[r.points.length - 1];
     let best: number | undefined;
-    for (const m of r.metrics) if (m.valBpb !== undefined && Number.isFinite(m.valBpb) && (best === undefined || m.valBpb < best)) best = m.valBpb;
+    for (const e of r.evals) if (Number.isFinite(e.bpb) && (best === undefined || e.bpb < best)) best = e.bpb;
     return {
       name: r.name,
       config: Object.fromEntries(keys.map((k) => [k, r.config[k]])),
       steps: last?.step ?? 0,
-      params: last?.params,
+      params: r.growth.length ? r.growth[r.growth.length - 1].paramsAfter : r.params,
       finalLoss: last?.loss,
-      finalBpb: last?.bpb,
+      finalBpb: last ? last.loss / Math.LN2 : undefined,
       bestValBpb: best,
       growthEvents: r.growth.length,
     };
@@ -65,7 +69,7 @@ export function runsTable(runs: readonly RunRecord[]): { keys: string[]; rows: R
   return { keys, rows };
 }
 
-export const CSV_COLUMNS = ['run', 'step', 'totalSteps', 'loss', 'bpb', 'valBpb', 'lr', 'tokensPerSec', 'tokensSeen', 'flops', 'params', 'numTensors', 'numBytes', 'elapsedMs', 'growth'] as const;
+export const CSV_COLUMNS = ['run', 'step', 'loss', 'bpb', 'valBpb', 'lr', 'tokensSeen', 'flops', 'growth'] as const;
 
 /** RFC 4180 field: quoted when it holds a comma, quote or line break. */
 export function csvField(v: unknown): string {
@@ -74,12 +78,16 @@ export function csvField(v: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One CSV row per metrics entry; the run name is a column so files of several runs can be concatenated. */
+/**
+ * One CSV row per training point (each step's own loss), with the validation score and growth at that step; the
+ * run name is a column so files of several runs can be concatenated.
+ */
 export function runToCsv(run: RunRecord): string {
   const lines = [CSV_COLUMNS.join(',')];
-  for (const m of run.metrics) {
-    const growth = m.growth ? `${m.growth.mode} ${m.growth.paramsBefore}->${m.growth.paramsAfter}` : undefined;
-    const row: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>> = { ...m, run: run.name, growth };
+  const val = new Map(run.evals.map((e) => [e.step, e.bpb]));
+  const grown = new Map(run.growth.map((g) => [g.step, `${g.mode} ${g.paramsBefore}->${g.paramsAfter}`]));
+  for (const p of run.points) {
+    const row: Partial<Record<(typeof CSV_COLUMNS)[number], unknown>> = { ...p, run: run.name, bpb: p.loss / Math.LN2, valBpb: val.get(p.step), growth: grown.get(p.step) };
     lines.push(CSV_COLUMNS.map((c) => csvField(row[c])).join(','));
   }
   return `${lines.join('\n')}\n`;
@@ -90,6 +98,6 @@ export function runToCsv(run: RunRecord): string {
  * ("NaN", "Infinity") instead of JSON's silent null, so the export says what happened.
  */
 export function runToJson(run: RunRecord): string {
-  const record = { name: run.name, config: run.config, growth: run.growth, metrics: run.metrics };
+  const record = { ...run };
   return JSON.stringify(record, (_k, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v), 2);
 }

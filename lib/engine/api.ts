@@ -4,7 +4,7 @@ import type { AttentionMaps, GrowOptions, GrowthEvent, PattentionKind } from '..
 import type { ParityFiles, ParityOptions, ParityReport } from './parity';
 import type { TextLoss, TokenizerInfo } from './text';
 import type { MemoryBudget } from './budget';
-import type { BackendInfo, BackendName, DataInfo, DataSpec, DivergenceEvent, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
+import type { BackendInfo, BackendName, DataInfo, DataSpec, DivergenceEvent, EngineStatus, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, RunSummary, RunUpdate, TrainOptions } from './types';
 
 /** How the engine picks its backend (lib/engine/backend.ts selectBackend), and how much memory it may use. */
 export interface InitOptions {
@@ -26,7 +26,7 @@ export interface ModelSpec {
   seed?: number;
 }
 
-export type EngineState = 'idle' | 'training' | 'paused' | 'busy';
+export type EngineState = EngineStatus['state'];
 
 export interface Progress {
   /** What is happening, e.g. "unzipping enwik8". */
@@ -98,7 +98,8 @@ export interface EngineApi {
   textLoss(text: string, opts?: { window?: number; maxTokens?: number }): Promise<TextLoss>;
   /** Usage of parameter tokens over `windows` held-out windows (top-k with `k`, `contexts` kept per token). */
   usage(opts?: { windows?: number; seqLen?: number; k?: number; contexts?: number }): Promise<UsageStats>;
-  saveCheckpoint(opts?: { includeOptimizer?: boolean }): Promise<Uint8Array>;
+  /** `name`: the store name it is saved under, recorded in the run's checkpoint events. */
+  saveCheckpoint(opts?: { includeOptimizer?: boolean; name?: string }): Promise<Uint8Array>;
   /**
    * Bytes, or a Blob (a dropped File), which the engine reads one tensor at a time without holding the file whole.
    * `transfer`: the worker takes the bytes' buffer instead of a copy (the caller's view is emptied).
@@ -107,8 +108,18 @@ export interface EngineApi {
   /** Reference-fixture parity (logits, loss, gradient norms, training vs cpu) on this engine's backend. */
   parity(files: ParityFiles, opts?: ParityOptions): Promise<ParityReport>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
-  /** Every model's training history in this engine (config, growth events, metrics), oldest first. */
-  runs(): Promise<RunRecord[]>;
+  /** Every model's training history in this engine as summaries (no points), oldest first. */
+  runs(): Promise<RunSummary[]>;
+  /** One run's whole bounded record (points, evaluations, events); the current run without an id. */
+  run(id?: string): Promise<RunRecord | null>;
+  /**
+   * The one run stream: each update carries the engine's state and memory, and a run's start, metrics, growth or
+   * checkpoint. Resolves with every run so far, to start a mirror from (lib/store/runStore.ts).
+   */
+  subscribe(listener: (u: RunUpdate) => void): Promise<{ id: number; seq: number; runs: RunRecord[]; status: EngineStatus }>;
+  /** The `seq` of the stream's last update (see RunUpdate.seq). */
+  syncPoint(): Promise<number>;
+  unsubscribe(id: number): Promise<void>;
   state(): Promise<EngineState>;
   dispose(): Promise<void>;
 }

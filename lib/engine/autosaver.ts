@@ -111,7 +111,7 @@ export function checkpointWriter(api: Pick<EngineApi, 'modelInfo' | 'saveCheckpo
     const info = await api.modelInfo();
     if (!info) throw new Error('no model to save');
     // Encoding refuses weights that are not finite; then nothing reaches the store and the last good save stays.
-    const bytes = await api.saveCheckpoint({ includeOptimizer: true });
+    const bytes = await api.saveCheckpoint({ includeOptimizer: true, name });
     await store.save(name, bytes, { step: info.step, params: info.params });
     return info.step;
   };

@@ -17,7 +17,8 @@ import { checkBatchSize, checkBudget, resolveBudget, type MemoryBudget } from '.
 import { estimateMemory, stateMemory, type MemoryEstimate, type StepShape } from '../tokenformer/memory';
 import { planGrowth } from '../tokenformer/growth';
 import { checkParity, type ParityFiles, type ParityOptions, type ParityReport } from './parity';
-import type { BackendInfo, DataInfo, DataSpec, EvalResult, GenerateOptions, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
+import { MAX_RUNS, addCheckpoint, addGrowth, applyMetrics, newRun, planSchedule, summarize } from './run';
+import type { BackendInfo, DataInfo, DataSpec, EngineStatus, EvalResult, GenerateOptions, LrPlan, Metrics, ModelInfo, RunRecord, RunSummary, RunUpdate, TrainOptions } from './types';
 
 export interface EngineOptions {
   wasmPath?: string;
@@ -29,6 +30,15 @@ export interface EngineOptions {
 
 /** Encoding text with BPE in JS runs at a few MB/s: beyond this, tokenizing the corpus would stall the engine. */
 const MAX_BPE_CORPUS_BYTES = 16 * 1024 * 1024;
+
+/** A learning-rate plan from a checkpoint's metadata, or null when it is absent or not a sane one. */
+function readPlan(v: unknown): LrPlan | null {
+  if (!v || typeof v !== 'object') return null;
+  const p = v as Record<string, unknown>;
+  const keys = ['startStep', 'lr', 'minLr', 'warmupSteps', 'totalSteps'] as const;
+  if (!keys.every((k) => typeof p[k] === 'number' && Number.isFinite(p[k]) && (p[k] as number) >= 0)) return null;
+  return Object.fromEntries(keys.map((k) => [k, p[k]])) as unknown as LrPlan;
+}
 
 export class EngineError extends Error {
   override name = 'EngineError';
@@ -53,6 +63,10 @@ export class Engine implements EngineApi {
   private memoryBudget: number | MemoryBudget | undefined;
   /** The batch of the run in progress, for sizing a growth asked for during it. */
   private trainShape: StepShape | undefined;
+  private runCount = 0;
+  private readonly listeners = new Map<number, (u: RunUpdate) => void>();
+  private nextListener = 1;
+  private seq = 0;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.memoryBudget = opts.memoryBudget;
@@ -129,18 +143,61 @@ export class Engine implements EngineApi {
     this.model?.dispose();
     this.model = model;
     this.baseRows = new Map([...model.params].map(([n, p]) => [n, p.shape[0]]));
-    this.trainer = new Trainer(model, step, (e) => this.currentRun?.growth.push(e));
+    this.trainer = new Trainer(model, step, (e) => {
+      const run = this.currentRun;
+      if (!run) return;
+      addGrowth(run, e);
+      this.publish({ runId: run.id, growth: e });
+    });
     const c = model.config;
     const n = this.runRecords.filter((r) => r.name === name || r.name.startsWith(`${name} #`)).length;
-    this.runRecords.push({
-      id: `run-${this.runRecords.length + 1}`,
-      name: n ? `${name} #${n + 1}` : name,
-      config: { ...c, params: model.paramCount() },
-      params: model.paramCount(),
-      growth: [],
-      metrics: [],
-      startedAt: Date.now(),
-    });
+    const run = newRun(`run-${++this.runCount}`, n ? `${name} #${n + 1}` : name, { ...c, params: model.paramCount() }, model.paramCount());
+    this.runRecords.push(run);
+    if (this.runRecords.length > MAX_RUNS) this.runRecords.shift();
+    this.publish({ run: structuredClone(run) });
+  }
+
+  private status(): EngineStatus {
+    const m = tf.memory();
+    const state: EngineStatus['state'] = this.trainer?.running ? (this.trainer.paused ? 'paused' : 'training') : this.busy ? 'busy' : 'idle';
+    return { state, numTensors: m.numTensors, numBytes: m.numBytes, params: this.model?.paramCount() ?? null };
+  }
+
+  /** Sends one update to every subscriber; a failing subscriber (a page gone) is dropped, training goes on. */
+  private publish(u: Omit<RunUpdate, 'status' | 'seq'>): void {
+    this.seq++;
+    if (!this.listeners.size) return;
+    const update: RunUpdate = { seq: this.seq, status: this.status(), ...u };
+    for (const [id, fn] of this.listeners) {
+      try {
+        const r = fn(update) as unknown;
+        if (r instanceof Promise) r.catch(() => this.listeners.delete(id));
+      } catch {
+        this.listeners.delete(id);
+      }
+    }
+  }
+
+  /**
+   * The run stream: every run's start, metrics (with each step's loss), growth and checkpoint, each with the
+   * engine's state and memory. Resolves with a snapshot of every run to start a mirror from, and the id to unsubscribe.
+   */
+  async subscribe(listener: (u: RunUpdate) => void): Promise<{ id: number; seq: number; runs: RunRecord[]; status: EngineStatus }> {
+    const id = this.nextListener++;
+    this.listeners.set(id, listener);
+    return { id, seq: this.seq, runs: structuredClone(this.runRecords), status: this.status() };
+  }
+
+  /**
+   * The last update's `seq`. The stream travels on its own message port, so an answer can overtake it: a mirror
+   * that has reached this number has seen everything done before this call.
+   */
+  async syncPoint(): Promise<number> {
+    return this.seq;
+  }
+
+  async unsubscribe(id: number): Promise<void> {
+    this.listeners.delete(id);
   }
 
   private get currentRun(): RunRecord | undefined {
@@ -200,10 +257,26 @@ export class Engine implements EngineApi {
     this.requireIdle('start training');
     this.checkTrain(o);
     const run = this.currentRun!;
-    return this.trainer!.run(o, this.tokensOf(corpus), (m) => {
-      run.metrics.push(m);
-      onMetrics(m);
-    }, o.trainOnly === 'new-tokens' ? this.frozenForNewTokens() : undefined, this.tokenizer);
+    const freeze = o.trainOnly === 'new-tokens' ? this.frozenForNewTokens() : undefined;
+    // The plan belongs to the run: a later call continues it, growth keeps it.
+    run.schedule = planSchedule(run.schedule, o, this.trainer!.step);
+    const done = this.trainer!.run(o, this.tokensOf(corpus), (m) => {
+      const tagged = { ...m, runId: run.id };
+      applyMetrics(run, tagged);
+      this.publish({ runId: run.id, metrics: tagged });
+      onMetrics(tagged);
+    }, freeze, run.schedule, this.tokenizer);
+    this.publish({ run: structuredClone(run) });
+    return done
+      .then((summary) => {
+        // A plan that diverged is not one to continue: the next call starts afresh (with its own or default rates).
+        if (summary.divergence) {
+          run.schedule = null;
+          this.publish({ run: structuredClone(run) });
+        }
+        return summary;
+      })
+      .finally(() => this.publish({ runId: run.id }));
   }
 
   /** Every parameter frozen except the rows growth appended since the model arrived. */
@@ -238,8 +311,15 @@ export class Engine implements EngineApi {
     return this.trainer!.grow(o);
   }
 
-  async runs(): Promise<RunRecord[]> {
-    return structuredClone(this.runRecords);
+  /** Every run, without its points and evaluations (cheap to poll). */
+  async runs(): Promise<RunSummary[]> {
+    return this.runRecords.map(summarize);
+  }
+
+  /** One run's whole (bounded) record; the current run when no id is given. */
+  async run(id?: string): Promise<RunRecord | null> {
+    const r = id === undefined ? this.currentRun : this.runRecords.find((x) => x.id === id);
+    return r ? structuredClone(r) : null;
   }
 
   async evaluate(o: { split?: 'val' | 'test'; batches?: number; batchSize?: number; seqLen?: number } = {}): Promise<EvalResult> {
@@ -358,18 +438,27 @@ export class Engine implements EngineApi {
     return this.tokenCorpus;
   }
 
-  async saveCheckpoint(o: { includeOptimizer?: boolean } = {}): Promise<Uint8Array> {
+  async saveCheckpoint(o: { includeOptimizer?: boolean; name?: string } = {}): Promise<Uint8Array> {
     const model = this.requireModel();
-    return encodeCheckpoint({
+    const run = this.currentRun;
+    const step = this.trainer?.step ?? 0;
+    const bytes = await encodeCheckpoint({
       tensors: await model.toTensors(),
       config: model.config,
       growth: model.growth,
       step: this.trainer?.step ?? 0,
       optimizer: o.includeOptimizer ? await this.trainer?.optimizerState() : undefined,
       // Counters for compute-axis plots continue after a reload.
-      training: { tokensSeen: this.trainer?.tokensSeen ?? 0, flops: this.trainer?.flops ?? 0 },
+      // and the learning-rate plan, so training resumed from this file continues it.
+      training: { tokensSeen: this.trainer?.tokensSeen ?? 0, flops: this.trainer?.flops ?? 0, schedule: run?.schedule ?? null },
       layout: modelLayout,
     });
+    if (run) {
+      const event = { step, name: o.name, bytes: bytes.length, at: Date.now() };
+      addCheckpoint(run, event);
+      this.publish({ runId: run.id, checkpoint: event });
+    }
+    return bytes;
   }
 
   /**
@@ -391,10 +480,15 @@ export class Engine implements EngineApi {
     this.nonFinite = ck.warnings.filter((w) => /nan|inf|non-finite/i.test(w));
     this.setModel(model, ck.step ?? 0, o.name ?? filename.replace(/\.(safetensors|bin|pt)$/, ''));
     if (optimizer) this.trainer!.restoreOptimizer(optimizer);
-    const t = ck.training as { tokensSeen?: unknown; flops?: unknown } | undefined;
+    const t = ck.training as { tokensSeen?: unknown; flops?: unknown; schedule?: unknown } | undefined;
     if (typeof t?.tokensSeen === 'number' && typeof t.flops === 'number') {
       this.trainer!.tokensSeen = t.tokensSeen;
       this.trainer!.flops = t.flops;
+    }
+    const plan = readPlan(t?.schedule);
+    if (plan) {
+      this.currentRun!.schedule = plan;
+      this.publish({ run: structuredClone(this.currentRun!) });
     }
     return this.info();
   }

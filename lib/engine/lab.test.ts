@@ -26,7 +26,9 @@ describe('lab', () => {
     expect(runs).toHaveLength(1);
     expect(runs[0].name).toBe('first');
     expect(runs[0].growth.map((g) => g.step)).toEqual([4]);
-    expect(runs[0].metrics.length).toBe(run.metrics.length);
+    // One point per step, from the mirror; the train call kept none of its own.
+    expect(runs[0].points.map((p) => p.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(run.record).toBe(runs[0]);
   });
 
   it('stops when the signal fires (a cell invalidation)', async () => {
@@ -67,13 +69,13 @@ describe('lab', () => {
     const fresh = (await makeLab(store)).lab; // a new engine, as after a page reload
     const info = await fresh.load();
     expect(info.step).toBe(7);
-    const flopsBefore = (await lab.runs())[0].metrics.at(-1)!.flops;
+    const flopsBefore = (await lab.runs())[0].points.at(-1)!.flops;
     await fresh.data('sort');
     const resumed = await fresh.train({ steps: 2, batchSize: 4, seqLen: 32 }).done;
     expect(resumed.steps).toBe(2);
     expect((await fresh.info())!.step).toBe(9);
     // Compute counters continue from the checkpoint: 2 more steps on top of the first 7.
-    const flopsAfter = (await fresh.runs())[0].metrics.at(-1)!.flops;
+    const flopsAfter = (await fresh.runs())[0].points.at(-1)!.flops;
     expect(flopsAfter).toBeCloseTo((flopsBefore * 9) / 7, 0);
   });
 

@@ -7,6 +7,7 @@ import type { EngineApi, ModelSpec, Progress, TrainSummary } from './api';
 import { AUTOSAVE, trainWithAutosave, type AutosaveSetting, type AutosaveStatus, type AutosavedTraining } from './autosaver';
 import { openPublished, standInConfig, type PublishedFiles } from './published';
 import type { BackendInfo, DataInfo, DataSpec, Metrics, ModelInfo, RunRecord, TrainOptions } from './types';
+import { caughtUp, mirrorRuns, type RunStore } from '../store/runStore';
 
 /** Something that says "stop": a cell's invalidation promise or an AbortSignal. */
 export type StopSignal = PromiseLike<unknown> | AbortSignal;
@@ -21,12 +22,18 @@ export interface LabTrainOptions extends TrainOptions {
   autosave?: AutosaveSetting;
   /** Also autosave every this many steps (0: not); these saves happen even with `autosave: false`. */
   checkpointEvery?: number;
+  /** Called after each autosave attempt of this run. */
+  onAutosave?: (status: Readonly<AutosaveStatus>) => void;
 }
 
-/** A training run in progress: iterate it for metrics (`for await (const m of run)`), or await `done`. */
+/**
+ * A training call in progress: iterate it for the metrics as they arrive (`for await (const m of run)`), or await
+ * `done`. The history itself is the run's record (`run.record`, `lab.run()`), kept once, in the mirror.
+ */
 export interface TrainRun extends AsyncIterable<Metrics> {
-  readonly metrics: Metrics[];
   readonly done: Promise<TrainSummary>;
+  /** The run this call trains, as the mirror holds it now (null until the mirror is connected). */
+  readonly record: RunRecord | null;
   stop(): Promise<void>;
   /** Pauses, then autosaves. */
   pause(): Promise<void>;
@@ -36,6 +43,9 @@ export interface TrainRun extends AsyncIterable<Metrics> {
 }
 
 export { AUTOSAVE };
+
+/** Metrics kept for an iterator that has not caught up; older ones are dropped (the run's record keeps the points). */
+const MAX_QUEUED = 256;
 
 function onStop(signal: StopSignal | undefined, fn: () => void) {
   if (!signal) return;
@@ -60,8 +70,22 @@ async function toDataSpec(data: string | DataSpec | Blob, seed: number): Promise
   return data as DataSpec;
 }
 
-export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { quick?: boolean; store?: CheckpointStore } = {}) {
+export function createLab(conn: { api: EngineApi; info: BackendInfo; runs?: RunStore }, opts: { quick?: boolean; store?: CheckpointStore } = {}) {
   const { api } = conn;
+  // One mirror per engine: the connection's (in the page), or one of its own (Node).
+  let mirrorNow: RunStore | null = conn.runs ?? null;
+  const mirror: Promise<RunStore> = mirrorNow ? Promise.resolve(mirrorNow) : mirrorRuns(api).then((m) => (mirrorNow = m));
+  mirror.catch(() => undefined);
+  /** The mirror, once it has every change the engine made so far (the stream can lag behind call answers). */
+  const synced = async (): Promise<RunStore> => {
+    const m = await mirror;
+    await caughtUp(m, await api.syncPoint());
+    return m;
+  };
+  const record = (id?: string | null): RunRecord | null => {
+    const runs = mirrorNow?.getState().runs ?? [];
+    return (id ? runs.find((r) => r.id === id || r.name === id) : runs[runs.length - 1]) ?? null;
+  };
   const quick = !!opts.quick;
   const store = opts.store;
   const requireStore = () => {
@@ -94,22 +118,25 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
 
     /** Starts training; returns at once with a TrainRun to iterate or await. */
     train(o: LabTrainOptions): TrainRun {
-      const { signal, checkpointEvery = 0, autosave, ...trainOpts } = o;
-      const metrics: Metrics[] = [];
+      const { signal, checkpointEvery = 0, autosave, onAutosave, ...trainOpts } = o;
+      const queue: Metrics[] = [];
       const waiters: (() => void)[] = [];
       let finished = false;
+      let runId: string | null = record()?.id ?? null;
       const wake = () => waiters.splice(0).forEach((w) => w());
       const training = trainWithAutosave(
         api,
         trainOpts,
         (m) => {
-          metrics.push(m);
+          runId = m.runId ?? runId;
+          queue.push(m);
+          if (queue.length > MAX_QUEUED) queue.shift();
           wake();
         },
-        { store, setting: autosave, everySteps: checkpointEvery },
+        { store, setting: autosave, everySteps: checkpointEvery, onStatus: onAutosave },
       );
       active = training;
-      const done = training.done.finally(() => {
+      const done = training.done.then(async (s) => (await synced().catch(() => null), s)).finally(() => {
         finished = true;
         if (active === training) active = null;
         wake();
@@ -119,8 +146,10 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
         if (!finished) void api.stop();
       });
       return {
-        metrics,
         done,
+        get record() {
+          return record(runId);
+        },
         stop: () => api.stop(),
         pause: () => training.pause(),
         resume: () => api.resume(),
@@ -128,9 +157,8 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
           return training.autosaver?.status ?? null;
         },
         async *[Symbol.asyncIterator]() {
-          let i = 0;
           for (;;) {
-            while (i < metrics.length) yield metrics[i++];
+            while (queue.length) yield queue.shift()!;
             if (finished) break;
             await new Promise<void>((r) => waiters.push(r));
           }
@@ -173,23 +201,30 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo }, opts: { q
     attention: (text: string) => api.attention(text),
     usage: (o?: Parameters<EngineApi['usage']>[0]) => api.usage(o),
     memory: () => api.memory(),
-    runs: (): Promise<RunRecord[]> => api.runs(),
+    /** Every run's whole record, from the page's mirror of the engine (oldest first). */
+    runs: async (): Promise<RunRecord[]> => (await synced()).getState().runs,
+    /** One run by id or name; the current run without one. */
+    run: async (id?: string): Promise<RunRecord | null> => (await synced(), record(id)),
+    /** The mirror itself, for widgets that redraw as it changes (components/panels). */
+    mirror: () => mirror,
 
     /** Saves the model (with optimizer state) in the browser under `name`. */
     async save(name = 'checkpoint'): Promise<StoredCheckpointInfo> {
       const info = await api.modelInfo();
       if (!info) throw new Error('no model to save');
-      return requireStore().save(name, await api.saveCheckpoint({ includeOptimizer: true }), { step: info.step, params: info.params });
+      return requireStore().save(name, await api.saveCheckpoint({ includeOptimizer: true, name }), { step: info.step, params: info.params });
     },
     /** Loads a checkpoint saved in the browser (`'autosave'` is the latest training autosave), or from bytes/a File. */
-    async load(source: string | Uint8Array | Blob = AUTOSAVE): Promise<ModelInfo> {
+    /** `name`: the name of the run the loaded model's training is recorded under (default: the file's). */
+    async load(source: string | Uint8Array | Blob = AUTOSAVE, o: { name?: string } = {}): Promise<ModelInfo> {
       if (typeof source === 'string') {
         const bytes = await requireStore().load(source);
         if (!bytes) throw new Error(`no checkpoint named "${source}" in this browser`);
-        return api.loadCheckpoint(bytes, `${source}.safetensors`);
+        return api.loadCheckpoint(bytes, `${source}.safetensors`, o);
       }
-      if (source instanceof Uint8Array) return api.loadCheckpoint(source, 'checkpoint.safetensors');
-      return api.loadCheckpoint(source, (source as File).name ?? 'upload.safetensors');
+      if (source instanceof Uint8Array) return api.loadCheckpoint(source, 'checkpoint.safetensors', o);
+      // A File goes as a Blob: the engine reads it one tensor at a time instead of holding it whole.
+      return api.loadCheckpoint(source, (source as File).name ?? 'upload.safetensors', o);
     },
     checkpoints: () => requireStore().list(),
     deleteCheckpoint: (name: string) => requireStore().delete(name),

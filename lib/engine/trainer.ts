@@ -1,5 +1,5 @@
-// The training run loop: steps, pause/resume/stop, growth between steps, throttled metrics, periodic eval, and the
-// divergence guard (non-finite steps skipped on the device, rollback after too many in a row).
+// The training run loop: steps on a learning-rate plan, pause/resume/stop, growth between steps, throttled metrics
+// with each step's own loss, periodic eval, and the divergence guard (non-finite steps skipped on the device, rollback after too many in a row).
 import * as tf from '@tensorflow/tfjs-core';
 import type { GrowOptions, GrowthEvent } from '../tokenformer/types';
 import type { TrainSummary } from './api';
@@ -7,12 +7,12 @@ import { Batcher, byteTokenizer, predictedBytes, type TokenIds, type Tokenizer }
 import type { OptimizerState } from '../io';
 import type { LanguageModel } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
-import { learningRate } from '../train/schedule';
 import { applyGradients, computeGradients, disposeGradients } from '../train/trainStep';
 import { DivergenceGuard } from '../train/guard';
 import type { NonFiniteRun } from '../train/divergence';
-import { bitsPerByteOf, evaluateOn, growWithOptimizer, optimizerState } from './glue';
-import type { DivergenceEvent, Metrics, TrainOptions } from './types';
+import { evaluateOn, growWithOptimizer, optimizerState } from './glue';
+import { planLr, planSchedule } from './run';
+import type { DivergenceEvent, EvalPoint, LrPlan, Metrics, TrainOptions, TrainPoint } from './types';
 
 /** Metrics reach the caller at most this often (ms), except at growth, eval and the last step. */
 const EMIT_INTERVAL_MS = 100;
@@ -95,8 +95,13 @@ export class Trainer {
     this.optimizer.restore(state.step, state.m, state.v);
   }
 
-  /** `tokenizer`: whose ids the corpus holds (bytes by default), for bits per byte of text. */
-  async run(o: TrainOptions, corpus: { train: TokenIds; val: TokenIds }, onMetrics: (m: Metrics) => void, freeze?: ReadonlyMap<string, number>, tokenizer: Tokenizer = byteTokenizer): Promise<TrainSummary> {
+  /**
+   * Trains `o.steps` steps on the learning-rate `plan` (default: a fresh one for this call). Metrics go out only
+   * after a read-back, at most every EMIT_INTERVAL_MS, each carrying every step read back since the last one with
+   * that step's own loss: nothing plotted is an older step's loss stamped with a newer step. `tokenizer`: whose ids
+   * the corpus holds (bytes by default), for bits per byte of text.
+   */
+  async run(o: TrainOptions, corpus: { train: TokenIds; val: TokenIds }, onMetrics: (m: Metrics) => void, freeze?: ReadonlyMap<string, number>, plan: LrPlan = planSchedule(null, o, this.step), tokenizer: Tokenizer = byteTokenizer): Promise<TrainSummary> {
     if (!Number.isInteger(o.steps) || o.steps <= 0) throw new Error(`steps must be a positive integer, got ${o.steps}`);
     const cfg = this.model.config;
     const batchSize = o.batchSize ?? 16;
@@ -104,9 +109,6 @@ export class Trainer {
     const batcher = new Batcher(corpus.train, { batchSize, seqLen, seed: o.seed ?? this.step });
     const startStep = this.step;
     const endStep = startStep + o.steps;
-    const maxLr = o.lr ?? 1e-3;
-    // The schedule spans this call's steps; a later call (resume) starts a new warmup + cosine.
-    const schedule = { lr: maxLr, minLr: o.minLr ?? maxLr / 10, warmupSteps: o.warmupSteps ?? Math.min(100, Math.ceil(o.steps / 10)), totalSteps: o.steps };
     const logEvery = Math.max(1, o.logEvery ?? 5);
     const growAt = [...(o.growAt ?? [])].sort((a, b) => a.step - b.step);
     const guard = new DivergenceGuard<RunPoint>(this.model.params, this.optimizer, o.maxNonFiniteSteps ?? 3);
@@ -115,11 +117,52 @@ export class Trainer {
     let lastEmit = -Infinity;
     let lastLoss = NaN;
     let lastBpb = NaN;
-    let lastLr = learningRate(schedule, 0);
+    let lastLr = planLr(plan, this.step);
     let lastValBpb: number | undefined;
     let windowStart = performance.now();
     let windowTokens = 0;
     let tokensPerSec = 0;
+    // Steps on the device not read back yet (host-side counters), and points read back but not sent yet.
+    const unread: (Omit<TrainPoint, 'loss' | 'bpb'> & { bitsScale: number })[] = [];
+    let pending: TrainPoint[] = [];
+    let pendingEval: EvalPoint | undefined;
+    const readInto = (firstStep: number, values: Float32Array) => {
+      // The guard logs exactly the steps in `unread`, in the same order.
+      for (let i = 0; 2 * i + 1 < values.length; i++) {
+        const u = unread[i];
+        if (u?.step !== firstStep + i) continue;
+        const { bitsScale, ...point } = u;
+        const loss = values[2 * i];
+        pending.push({ ...point, loss, bpb: (loss / Math.LN2) * bitsScale });
+        lastBpb = (loss / Math.LN2) * bitsScale;
+      }
+      unread.splice(0);
+    };
+    const metrics = (step: number, extra: Partial<Metrics>): Metrics => {
+      const mem = tf.memory();
+      const m: Metrics = {
+        step,
+        totalSteps: endStep,
+        loss: lastLoss,
+        bpb: lastBpb,
+        valBpb: lastValBpb,
+        lr: lastLr,
+        tokensPerSec,
+        tokensSeen: this.tokensSeen,
+        flops: this.flops,
+        params: this.model.paramCount(),
+        numTensors: mem.numTensors,
+        numBytes: mem.numBytes,
+        elapsedMs: performance.now() - t0,
+        points: pending,
+        eval: pendingEval,
+        skipped: guard.skipped,
+        ...extra,
+      };
+      pending = [];
+      pendingEval = undefined;
+      return m;
+    };
     this.running = true;
     this.stopFlag = false;
     this.paused = false;
@@ -142,24 +185,34 @@ export class Trainer {
           }
         }
         if (growth) guard.invalidate();
-        const lr = (lastLr = learningRate(schedule, this.step - startStep));
+        const lr = (lastLr = planLr(plan, this.step));
         const ids = batcher.next();
         const batch = tf.tensor2d(ids, [batchSize, seqLen], 'int32'); // [B, T]
         const g = computeGradients(this.model, batch, { gradClip: o.gradClip ?? 1, freeze });
         batch.dispose();
         const n = this.step + 1;
         const last = n === endStep;
-        windowTokens += batchSize * seqLen; // this step's forward and backward are done by the read-back below
-        // Reading back synchronises with the device: only every logEvery steps, before that step's update, so a
-        // finite loss vouches for the state it was computed on. Other steps' loss and norm wait on the device.
+        const evaluate = !!o.evalEvery && (n % o.evalEvery === 0 || last);
+        const stepTokens = batchSize * seqLen;
+        const stepFlops = 3 * this.model.flopsPerToken(seqLen) * stepTokens;
+        // Bits per byte = bits per predicted token x predicted tokens / the bytes they stand for (1 for bytes).
+        const predicted = batchSize * (seqLen - 1);
+        const bitsScale = tokenizer === byteTokenizer ? 1 : predicted / Math.max(1, predictedBytes(tokenizer, ids, seqLen));
+        unread.push({ step: n, lr, tokensSeen: this.tokensSeen + stepTokens, flops: this.flops + stepFlops, bitsScale });
+        windowTokens += stepTokens; // this step's forward and backward are done by the read-back below
+        // Reading back synchronises with the device: only every logEvery steps (and where an evaluation syncs
+        // anyway), before that step's update, so a finite loss vouches for the state it was computed on. Other
+        // steps' loss and norm wait on the device and come back with the next read-back, each with its step.
         let tripped: NonFiniteRun | null = null;
+        let readBack = false;
         try {
-          if (n % logEvery === 0 || last || growth || n === startStep + 1) {
+          if (n % logEvery === 0 || last || growth || evaluate || n === startStep + 1) {
             const r = await guard.check(n, g.loss, g.norm);
+            readInto(r.firstStep, r.values);
+            readBack = true;
             tripped = r.tripped;
             if (!tripped && r.finite) guard.commit({ step: this.step, tokensSeen: this.tokensSeen, flops: this.flops });
             lastLoss = r.loss;
-            lastBpb = bitsPerByteOf(r.loss, batchSize * (seqLen - 1), predictedBytes(tokenizer, ids, seqLen));
             const now = performance.now();
             tokensPerSec = (windowTokens / (now - windowStart)) * 1000;
             windowStart = now;
@@ -179,64 +232,29 @@ export class Trainer {
         }
         applyGradients(this.optimizer, g, lr);
         this.step++;
-        this.tokensSeen += batchSize * seqLen;
-        this.flops += 3 * this.model.flopsPerToken(seqLen) * batchSize * seqLen;
-        let evaluated = false;
-        if (o.evalEvery && (this.step % o.evalEvery === 0 || last)) {
+        this.tokensSeen += stepTokens;
+        this.flops += stepFlops;
+        if (evaluate) {
           const r = await evaluateOn(this.model, corpus.val, { batches: o.evalBatches ?? 4, batchSize, seqLen, tokenizer });
           lastValBpb = r.bpb;
-          evaluated = true;
+          pendingEval = { step: this.step, loss: r.loss, bpb: r.bpb, tokensSeen: this.tokensSeen, flops: this.flops };
         }
         const now = performance.now();
-        if (now - lastEmit >= EMIT_INTERVAL_MS || last || growth || evaluated) {
+        if (readBack && (now - lastEmit >= EMIT_INTERVAL_MS || last || growth || evaluate)) {
           lastEmit = now;
-          const mem = tf.memory();
-          onMetrics({
-            step: this.step,
-            totalSteps: endStep,
-            loss: lastLoss,
-            bpb: lastBpb,
-            valBpb: lastValBpb,
-            lr,
-            tokensPerSec,
-            tokensSeen: this.tokensSeen,
-            flops: this.flops,
-            params: this.model.paramCount(),
-            numTensors: mem.numTensors,
-            numBytes: mem.numBytes,
-            elapsedMs: now - t0,
-            growth,
-            skipped: guard.skipped,
-          });
+          onMetrics(metrics(this.step, { lr, growth }));
         }
         await yieldToEventLoop();
       }
       if (!divergence) {
         // Steps not read back yet (a stop between two read-backs); a run that ends on non-finite steps diverged.
-        const trailing = await guard.finish();
-        if (trailing) divergence = this.rollBack(guard, trailing, this.step);
+        const end = await guard.finish();
+        readInto(end.firstStep, end.values);
+        if (end.tripped) divergence = this.rollBack(guard, end.tripped, this.step);
+        else if (pending.length || pendingEval) onMetrics(metrics(pending.at(-1)?.step ?? this.step, {}));
       }
-      if (divergence) {
-        // The last metrics carry the event: step and counters where the run stopped, before the rollback.
-        const mem = tf.memory();
-        onMetrics({
-          step: divergence.stoppedAt,
-          totalSteps: endStep,
-          loss: lastLoss,
-          bpb: lastBpb,
-          valBpb: lastValBpb,
-          lr: lastLr,
-          tokensPerSec,
-          tokensSeen: this.tokensSeen,
-          flops: this.flops,
-          params: this.model.paramCount(),
-          numTensors: mem.numTensors,
-          numBytes: mem.numBytes,
-          elapsedMs: performance.now() - t0,
-          skipped: guard.skipped,
-          divergence,
-        });
-      }
+      // The last metrics carry the event: step and counters where the run stopped, before the rollback.
+      if (divergence) onMetrics(metrics(divergence.stoppedAt, { divergence }));
     } finally {
       guard.dispose();
       this.running = false;

@@ -83,6 +83,13 @@ export interface TrainOptions {
    * "reuse the old parameters" setting); old tokens, embedding and final norm stay as they are.
    */
   trainOnly?: 'all' | 'new-tokens';
+  /**
+   * The learning-rate plan's length in steps, counted from where the plan starts (default: this call's `steps`).
+   * A later call continues the same warmup + cosine plan, extending it when it would run past the end.
+   */
+  totalSteps?: number;
+  /** Start a new warmup + cosine plan at the current step instead of continuing the run's plan. */
+  restart?: boolean;
   /** Growth events to apply when the step count reaches `step`. */
   growAt?: { step: number; grow: GrowOptions }[];
   /**
@@ -106,15 +113,59 @@ export interface DivergenceEvent {
   rolledBackTo: number | null;
 }
 
-export interface Metrics {
+/** One training step as read back from the device: the loss that step computed (NaN or Inf for a skipped step). */
+export interface TrainPoint {
+  /** The step count after this step (1-based, as `Metrics.step`). */
   step: number;
-  /** Total steps of this train call's target. */
+  loss: number;
+  /** That step's bits per byte of text (loss / ln 2 for bytes; BPE divides by the bytes its tokens stand for). */
+  bpb?: number;
+  lr: number;
+  /** Counters after this step, for the tokens and FLOPs axes. */
+  tokensSeen: number;
+  flops: number;
+}
+
+/** One validation evaluation during training. */
+export interface EvalPoint {
+  step: number;
+  loss: number;
+  bpb: number;
+  tokensSeen: number;
+  flops: number;
+}
+
+/** A checkpoint of the run's model was written (an autosave, `lab.save`, a download). */
+export interface CheckpointEvent {
+  step: number;
+  /** Store name when the caller gave one (e.g. `autosave`). */
+  name?: string;
+  bytes: number;
+  at: number;
+}
+
+/** A warmup + cosine learning-rate plan, as lib/train/schedule's CosineSchedule counted from `startStep`. */
+export interface LrPlan {
+  startStep: number;
+  lr: number;
+  minLr: number;
+  warmupSteps: number;
+  /** Length in steps from `startStep`; the learning rate is `minLr` after it. */
+  totalSteps: number;
+}
+
+export interface Metrics {
+  /** The run these metrics belong to (RunRecord.id). */
+  runId?: string;
+  /** The step whose loss was read back last: `loss` is that step's own loss (its latest finite one). */
+  step: number;
+  /** The step this train call ends at. */
   totalSteps: number;
   /** Mean next-token loss of the last read-back batch (nats per token). */
   loss: number;
   /** That batch's bits per byte of text: its bits over the bytes its predicted tokens stand for (BPE included). */
   bpb: number;
-  /** Bits per byte of the held-out batches at the last evaluation, measured the same way. */
+  /** The latest validation bits per byte of this train call, measured the same way. */
   valBpb?: number;
   lr: number;
   tokensPerSec: number;
@@ -125,6 +176,10 @@ export interface Metrics {
   numTensors: number;
   numBytes: number;
   elapsedMs: number;
+  /** Every step read back since the previous metrics, in order, each with its own loss. */
+  points: TrainPoint[];
+  /** The evaluation done since the previous metrics, if any. */
+  eval?: EvalPoint;
   growth?: GrowthEvent;
   /** Steps skipped so far in this train call because their loss or gradient norm was not finite (known at read-backs). */
   skipped?: number;
@@ -149,14 +204,57 @@ export interface GenerateOptions {
 export type NormName = NormActivation;
 export type { ModelConfig, PresetName };
 
-/** One training history: the model's config, its growth events and every metrics update, for comparing runs. */
+/**
+ * One training history, the single source of truth for it (lib/engine/run.ts): config, learning-rate plan, the
+ * loss of each step (thinned evenly past a cap), evaluations, growth, divergence and checkpoint events.
+ */
 export interface RunRecord {
   id: string;
   name: string;
   config: Record<string, unknown>;
   /** Parameter count when the run started. */
   params: number;
-  growth: GrowthEvent[];
-  metrics: Metrics[];
   startedAt: number;
+  /** The learning-rate plan consecutive train calls continue; null before the first. */
+  schedule: LrPlan | null;
+  /** Training points, strictly increasing in step; past the cap every `stride`-th step is kept (and the last). */
+  points: TrainPoint[];
+  stride: number;
+  evals: EvalPoint[];
+  growth: GrowthEvent[];
+  divergence: DivergenceEvent[];
+  checkpoints: CheckpointEvent[];
+}
+
+/** A run without its point and evaluation lists (what `runs()` returns). */
+export interface RunSummary extends Omit<RunRecord, 'points' | 'evals'> {
+  /** The latest step reached (0 before training). */
+  step: number;
+  pointCount: number;
+  evalCount: number;
+  last?: TrainPoint;
+  bestValBpb?: number;
+}
+
+/** What the engine is doing, sent with every update so the page never polls for it. */
+export interface EngineStatus {
+  state: 'idle' | 'training' | 'paused' | 'busy';
+  numTensors: number;
+  numBytes: number;
+  /** The current model's parameter count; null without a model. */
+  params: number | null;
+}
+
+/** One message of the engine's run stream (Engine.subscribe). */
+export interface RunUpdate {
+  /** Increases by one per update: a mirror that has applied `seq` n has every change published before it. */
+  seq: number;
+  status: EngineStatus;
+  /** A run started (new model, loaded checkpoint) or changed other than by appending: its whole record. */
+  run?: RunRecord;
+  /** The run the following fields belong to. */
+  runId?: string;
+  metrics?: Metrics;
+  growth?: GrowthEvent;
+  checkpoint?: CheckpointEvent;
 }

@@ -15,6 +15,7 @@ import { memoryCheckpointStore } from '@/lib/io/checkpointStore';
 import { makeBuiltins } from '@/components/notebook/builtins';
 import type { TrainerElement } from '@/components/panels/trainer';
 import { NotebookRuntime, parseNotebook, type CellRuntimeState } from '@/lib/notebook';
+import { mirrorRuns } from '../store/runStore';
 
 const DIR = path.join(process.cwd(), 'notebooks');
 const only = process.env.NOTEBOOK;
@@ -45,7 +46,7 @@ async function runNotebook(file: string) {
   tf.env().set('PROD', true);
   const engine = new Engine();
   const info = await engine.init({ backend: 'wasm' });
-  const conn = { api: engine, info, terminate: () => {}, onCrash: () => {} };
+  const conn = { api: engine, info, runs: await mirrorRuns(engine), terminate: () => {}, onCrash: () => {} };
   const notebook = parseNotebook(readFileSync(path.join(DIR, file), 'utf8'));
   const builtins = makeBuiltins({ engine: Promise.resolve(conn), quick: QUICK, defaults: notebook.frontMatter.defaults, createLab: (c, quick) => createLab(c, { quick, store: memoryCheckpointStore() }) });
   const code = notebook.cells.filter((c) => c.kind === 'code');

@@ -12,6 +12,16 @@ export interface CheckResult {
   finite: boolean;
   /** A run of non-finite steps that reached the limit (stop the run and roll back). */
   tripped: NonFiniteRun | null;
+  /** What was read: [loss, gradient norm] of each step from `firstStep` on, up to this one. */
+  firstStep: number;
+  values: Float32Array;
+}
+
+/** The end of a run: the steps read back last, and the run of non-finite steps that ends it, if any. */
+export interface FinishResult {
+  tripped: NonFiniteRun | null;
+  firstStep: number;
+  values: Float32Array;
 }
 
 /**
@@ -48,7 +58,7 @@ export class DivergenceGuard<Meta> {
     const { firstStep, values } = await this.log.drain();
     const tripped = this.runs.feed(firstStep, values);
     const n = values.length;
-    return { loss: this.runs.lastFiniteLoss, finite: Number.isFinite(values[n - 2]) && Number.isFinite(values[n - 1]), tripped };
+    return { loss: this.runs.lastFiniteLoss, finite: Number.isFinite(values[n - 2]) && Number.isFinite(values[n - 1]), tripped, firstStep, values };
   }
 
   /** The current state (before the checked step's update) becomes the rollback point; the old one is freed. */
@@ -61,13 +71,10 @@ export class DivergenceGuard<Meta> {
    * At the end of a run (finished or stopped): reads back steps not checked yet. A run that ends on non-finite
    * steps ends on a state that just failed, so it counts as diverged, however short the streak.
    */
-  async finish(): Promise<NonFiniteRun | null> {
-    if (this.log.length) {
-      const { firstStep, values } = await this.log.drain();
-      const tripped = this.runs.feed(firstStep, values);
-      if (tripped) return tripped;
-    }
-    return this.runs.trailing();
+  async finish(): Promise<FinishResult> {
+    if (!this.log.length) return { tripped: this.runs.trailing(), firstStep: 0, values: new Float32Array(0) };
+    const { firstStep, values } = await this.log.drain();
+    return { tripped: this.runs.feed(firstStep, values) ?? this.runs.trailing(), firstStep, values };
   }
 
   /** The model changed shape (growth): the snapshot cannot be restored any more. */

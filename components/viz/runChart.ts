@@ -1,21 +1,25 @@
-// Training and validation bits-per-byte over steps, tokens or FLOPs for one or more runs, with growth and divergence events.
+// The one run chart: training and validation bits per byte over steps, tokens or FLOPs for one or more runs, with
+// growth and divergence markers. Pure: (runs, options) -> element.
 import * as Plot from '@observablehq/plot';
 import type { GrowthEvent } from '../../lib/tokenformer/types';
-import type { Metrics } from '../../lib/engine/types';
+import type { DivergenceEvent, EvalPoint, TrainPoint } from '../../lib/engine/types';
 import { downsampleMinMax } from './downsample';
 import { resolveDocument, type DocumentOption, type VizElement } from './dom';
 
-export interface LossRun {
+/** What the chart draws of a run: a RunRecord (lib/engine/run.ts) or any object with these fields. */
+export interface ChartRun {
   name: string;
-  metrics: readonly Metrics[];
-  /** Growth events of the run; events carried on `metrics[i].growth` are picked up as well. */
+  /** Training points, one per step (thinned), each the loss of its own step. */
+  points: readonly TrainPoint[];
+  evals?: readonly EvalPoint[];
   growth?: readonly GrowthEvent[];
+  divergence?: readonly DivergenceEvent[];
 }
 
-export type LossXAxis = 'step' | 'tokens' | 'flops';
+export type ChartXAxis = 'step' | 'tokens' | 'flops';
 
-export interface LossChartOptions extends DocumentOption {
-  x?: LossXAxis;
+export interface RunChartOptions extends DocumentOption {
+  x?: ChartXAxis;
   logY?: boolean;
   width?: number;
   height?: number;
@@ -24,7 +28,7 @@ export interface LossChartOptions extends DocumentOption {
   title?: string;
 }
 
-export interface LossPoint {
+export interface ChartPoint {
   run: string;
   series: 'train' | 'val';
   step: number;
@@ -48,13 +52,13 @@ export interface DivergenceMark {
   label: string;
 }
 
-const X_OF: Record<LossXAxis, (m: Metrics) => number> = {
+const X_OF: Record<ChartXAxis, (m: TrainPoint | EvalPoint) => number> = {
   step: (m) => m.step,
   tokens: (m) => m.tokensSeen,
   flops: (m) => m.flops,
 };
 const DIVERGED = '#c62828';
-const X_LABEL: Record<LossXAxis, string> = { step: 'step', tokens: 'tokens seen', flops: 'training FLOPs' };
+const X_LABEL: Record<ChartXAxis, string> = { step: 'step', tokens: 'tokens seen', flops: 'training FLOPs' };
 
 /** Compact number: 1.2k, 3.4M, 5G. */
 export function formatSI(n: number): string {
@@ -65,62 +69,52 @@ export function formatSI(n: number): string {
   return String(+n.toFixed(2));
 }
 
-function growthEvents(run: LossRun): GrowthEvent[] {
-  const seen = new Set<string>();
-  const out: GrowthEvent[] = [];
-  for (const e of [...(run.growth ?? []), ...run.metrics.flatMap((m) => (m.growth ? [m.growth] : []))]) {
-    const key = `${e.step}:${e.mode}:${e.paramsBefore}:${e.paramsAfter}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push(e);
-  }
-  return out.sort((a, b) => a.step - b.step);
-}
-
-/** Where an event sits on a tokens/FLOPs axis: the first metric at or after its step, else the last one. */
-function eventX(e: { step: number }, metrics: readonly Metrics[], axis: LossXAxis): number | undefined {
+/** Where an event sits on a tokens/FLOPs axis: the first point at or after its step, else the last one. */
+function eventX(e: { step: number }, points: readonly TrainPoint[], axis: ChartXAxis): number | undefined {
   if (axis === 'step') return e.step;
-  if (metrics.length === 0) return undefined;
-  const at = metrics.find((m) => m.step >= e.step) ?? metrics[metrics.length - 1];
+  if (points.length === 0) return undefined;
+  const at = points.find((m) => m.step >= e.step) ?? points[points.length - 1];
   return X_OF[axis](at);
 }
 
-/** The plotted data, computed without a DOM: thinned train/val points and growth marks. */
-export function lossSeries(
-  input: LossRun | readonly LossRun[],
-  options: LossChartOptions = {},
-): { runs: string[]; train: LossPoint[]; val: LossPoint[]; growth: GrowthMark[]; divergence: DivergenceMark[] } {
-  const runs: readonly LossRun[] = Array.isArray(input) ? input : [input as LossRun];
+/** The plotted data, computed without a DOM: thinned train/val points, growth and divergence marks. */
+export function runSeries(
+  input: ChartRun | readonly ChartRun[],
+  options: RunChartOptions = {},
+): { runs: string[]; train: ChartPoint[]; val: ChartPoint[]; growth: GrowthMark[]; divergence: DivergenceMark[] } {
+  const runs: readonly ChartRun[] = Array.isArray(input) ? input : [input as ChartRun];
   const axis = options.x ?? 'step';
   const maxPoints = Math.max(4, Math.floor(options.maxPoints ?? options.width ?? 640));
   const xOf = X_OF[axis];
-  // Log scales cannot show y <= 0; non-finite losses (a diverged step) are dropped rather than breaking the line scale.
-  const ok = (y: number | undefined): y is number => y !== undefined && Number.isFinite(y) && (!options.logY || y > 0);
-  const train: LossPoint[] = [];
-  const val: LossPoint[] = [];
+  // Log scales cannot show y <= 0; non-finite losses (a skipped step) are dropped rather than breaking the line scale.
+  const ok = (y: number): boolean => Number.isFinite(y) && (!options.logY || y > 0);
+  const train: ChartPoint[] = [];
+  const val: ChartPoint[] = [];
   const growth: GrowthMark[] = [];
   const divergence: DivergenceMark[] = [];
   for (const run of runs) {
-    const t: LossPoint[] = [];
-    const v: LossPoint[] = [];
-    for (const m of run.metrics) {
-      const x = xOf(m);
-      if (!Number.isFinite(x)) continue;
-      if (ok(m.bpb)) t.push({ run: run.name, series: 'train', step: m.step, x, y: m.bpb });
-      if (ok(m.valBpb)) v.push({ run: run.name, series: 'val', step: m.step, x, y: m.valBpb });
+    const t: ChartPoint[] = [];
+    const v: ChartPoint[] = [];
+    for (const p of run.points) {
+      const x = xOf(p);
+      const y = p.bpb ?? p.loss / Math.LN2;
+      if (Number.isFinite(x) && ok(y)) t.push({ run: run.name, series: 'train', step: p.step, x, y });
+    }
+    for (const e of run.evals ?? []) {
+      const x = xOf(e);
+      if (Number.isFinite(x) && ok(e.bpb)) v.push({ run: run.name, series: 'val', step: e.step, x, y: e.bpb });
     }
     train.push(...downsampleMinMax(t, maxPoints, (p) => p.y));
     val.push(...downsampleMinMax(v, maxPoints, (p) => p.y));
-    for (const e of growthEvents(run)) {
-      const x = eventX(e, run.metrics, axis);
+    for (const e of run.growth ?? []) {
+      const x = eventX(e, run.points, axis);
       if (x === undefined) continue;
       const added = e.paramsAfter - e.paramsBefore;
       growth.push({ run: run.name, step: e.step, x, label: `grow ${e.mode}${added ? ` +${formatSI(added)}` : ''}` });
     }
-    for (const m of run.metrics) {
-      const d = m.divergence;
-      const x = d && eventX(d, run.metrics, axis);
-      if (!d || x === undefined) continue;
+    for (const d of run.divergence ?? []) {
+      const x = eventX(d, run.points, axis);
+      if (x === undefined) continue;
       const before = t.filter((p) => p.step < d.step).at(-1);
       const back = d.rolledBackTo === null ? '' : ` · back to step ${d.rolledBackTo}`;
       divergence.push({ run: run.name, step: d.step, x, y: before?.y, label: `diverged at ${d.step}: ${d.reason}${back}` });
@@ -129,12 +123,16 @@ export function lossSeries(
   return { runs: runs.map((r) => r.name), train, val, growth, divergence };
 }
 
-export function lossChart(input: LossRun | readonly LossRun[], options: LossChartOptions = {}): VizElement {
+/**
+ * The one training chart: training bits per byte (one point per step, each its own step's loss) and validation
+ * bits per byte for one run or several, over steps, tokens or FLOPs, with growth and divergence markers.
+ */
+export function runChart(input: ChartRun | readonly ChartRun[], options: RunChartOptions = {}): VizElement {
   const doc = resolveDocument(options);
   const width = options.width ?? 640;
   const height = options.height ?? 300;
   const axis = options.x ?? 'step';
-  const { runs, train, val, growth, divergence } = lossSeries(input, { ...options, width });
+  const { runs, train, val, growth, divergence } = runSeries(input, { ...options, width });
   if (train.length === 0 && val.length === 0) {
     return Plot.plot({
       document: doc,
