@@ -66,9 +66,11 @@ export function makeBuiltins({ engine, quick, createLab, defaults = {} }: Builti
     modelFiles: lazy(async () => (await import('@/components/panels/modelFiles')).modelFiles),
     // Checkpoints in this browser's IndexedDB: the same database the lab's save/load/autosave use (lib/io/checkpointStoreIdb).
     checkpoints: lazy(async () => {
-      const [{ checkpoints }, { idbCheckpointStore }, c] = await Promise.all([import('@/components/panels/checkpoints'), import('@/lib/io/checkpointStoreIdb'), engine]);
+      const [{ checkpoints }, { idbCheckpointStore }, { createLab: makeLab }, c] = await Promise.all([import('@/components/panels/checkpoints'), import('@/lib/io/checkpointStoreIdb'), import('@/lib/engine/lab'), engine]);
       const store = idbCheckpointStore();
-      return (opts?: CheckpointsOptions) => checkpoints(c.api, store, opts);
+      // Saves and loads go through the notebook's lab (the same store), so they are recorded like a cell's.
+      const l = lab ? await lab : makeLab(c, { store });
+      return (opts?: CheckpointsOptions) => checkpoints(l, c.api, store, opts);
     }),
     // The insight panels (attention maps, usage, growth controls, runs), bound to this engine like trainer().
     ...Object.fromEntries(

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '@/lib/engine/engine';
 import type { EngineApi } from '@/lib/engine/api';
+import { createLab } from '@/lib/engine/lab';
 import { memoryCheckpointStore, type CheckpointStore } from '@/lib/io/checkpointStore';
 import { readSafetensors } from '@/lib/io/safetensors';
 import { AUTOSAVE_NAME, blobBytes, checkName, checkpointFilename, checkpoints } from './checkpoints';
@@ -28,11 +29,13 @@ const row = (el: HTMLElement, name: string) => el.querySelector<HTMLElement>(`[d
 const click = (el: HTMLElement) => el.dispatchEvent(new MouseEvent('click', { bubbles: true }));
 const idle = (el: HTMLElement) => until(() => el.dataset.state === 'ready' || el.dataset.state === 'error');
 
-function widget(store: CheckpointStore, extra: Parameters<typeof checkpoints>[2] = {}) {
+function widget(store: CheckpointStore, extra: Parameters<typeof checkpoints>[3] = {}) {
   const downloads: { name: string; blob: Blob }[] = [];
-  const el = checkpoints(api, store, { every: 0, download: (name, blob) => downloads.push({ name, blob }), ...extra });
+  // The widget saves and loads through a lab on the same store, as the notebook's builtin wires it.
+  const lab = createLab({ api, info: { backend: 'wasm', fallbacks: [] } }, { store });
+  const el = checkpoints(lab, api, store, { every: 0, download: (name, blob) => downloads.push({ name, blob }), ...extra });
   document.body.append(el);
-  return { el, downloads };
+  return { el, downloads, lab };
 }
 
 async function tensorNames(blob: Blob) {
@@ -99,9 +102,11 @@ describe('checkpoints widget', () => {
     await engine.createModel({ preset: 'micro', seed: 2 });
     await train(2);
     const store = memoryCheckpointStore();
-    const { el, downloads } = widget(store);
+    const { el, downloads, lab } = widget(store);
     await idle(el);
     await el.save('two');
+    // Saved through lab.save: the run records the checkpoint under its store name.
+    expect((await lab.run())?.checkpoints.map((c) => c.name)).toContain('two');
 
     click(row(el, 'two').querySelector<HTMLElement>('[data-testid="ckpt-download"]')!);
     await until(() => downloads.length === 1);

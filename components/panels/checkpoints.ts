@@ -1,6 +1,7 @@
 // Checkpoint manager for cells: the checkpoints kept in this browser (save, load, delete, download), file upload, resume from autosave.
 import { AUTOSAVE } from '@/lib/engine/autosaver';
 import type { EngineApi } from '@/lib/engine/api';
+import type { Lab } from '@/lib/engine/lab';
 import type { ModelInfo } from '@/lib/engine/types';
 import type { CheckpointStore, StoredCheckpointInfo } from '@/lib/io/checkpointStore';
 import { stripForReference } from '@/lib/io/checkpoint';
@@ -117,7 +118,11 @@ const signature = (list: StoredCheckpointInfo[]) => list.map((c) => `${c.name}@$
 
 const DELETE_CONFIRM_MS = 4000;
 
-export function checkpoints(api: EngineApi, store: CheckpointStore, options: CheckpointsOptions = {}): CheckpointsElement {
+/** What the widget works through: the notebook's `lab` saves and loads (so a load records its run like a cell's); the
+ * engine and the store it saves to for the rest (model info, the list, downloads, cluster export). */
+export type CheckpointsLab = Pick<Lab, 'save' | 'load'>;
+
+export function checkpoints(lab: CheckpointsLab, api: EngineApi, store: CheckpointStore, options: CheckpointsOptions = {}): CheckpointsElement {
   const doc = resolveDocument(options);
   const root = h(doc, 'div', { class: 'panel checkpoints', 'data-testid': 'checkpoints', 'data-state': 'loading' }) as CheckpointsElement;
   const value: CheckpointsValue = { checkpoints: [], model: null, loaded: null, error: null };
@@ -302,15 +307,15 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
       'saving',
       async () => {
         const name = checkName(raw);
-        const info = await api.modelInfo();
-        if (!info) throw new Error('no model to save: create one (lab.model) or load a checkpoint first');
-        return store.save(name, await api.saveCheckpoint({ includeOptimizer: true }), { step: info.step, params: info.params });
+        if (!(await api.modelInfo())) throw new Error('no model to save: create one (lab.model) or load a checkpoint first');
+        return lab.save(name);
       },
       (c) => `saved "${c.name}" at step ${c.step} (${formatBytes(c.bytes)})`,
     );
 
-  const loadBytes = async (bytes: Uint8Array, filename: string, label: string) => {
-    const info = await api.loadCheckpoint(bytes, filename, { name: label });
+  // Through lab.load, like a cell's: the run it starts is recorded under `label`.
+  const loadFrom = async (source: string | Uint8Array, label: string, filename?: string) => {
+    const info = await lab.load(source, { name: label, filename });
     value.loaded = label;
     options.onLoad?.(info, label);
     return info;
@@ -320,9 +325,7 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
     act(
       `loading "${name}"`,
       async () => {
-        const bytes = await store.load(name);
-        if (!bytes) throw new Error(`no checkpoint named "${name}" in this browser`);
-        return loadBytes(bytes, checkpointFilename(name), name);
+        return loadFrom(name, name);
       },
       (m) => `loaded "${name}": step ${m.step}, ${formatCount(m.params)} params`,
     );
@@ -373,7 +376,7 @@ export function checkpoints(api: EngineApi, store: CheckpointStore, options: Che
         if (/\.zip$/i.test(filename)) return clusterLoaded(await loadClusterZip(api, file, filename), filename);
         if (!/\.(safetensors|bin|pt)$/i.test(filename)) throw new Error(`${filename}: expected a .safetensors, .bin or .pt checkpoint file`);
         // The engine checks the whole file before it replaces the model, so a bad file changes nothing.
-        return loadBytes(await blobBytes(file), filename, filename);
+        return loadFrom(await blobBytes(file), filename, filename);
       },
       (m) => `loaded ${filename}: step ${m.step}, ${formatCount(m.params)} params`,
     );

@@ -216,15 +216,17 @@ export function createLab(conn: { api: EngineApi; info: BackendInfo; runs?: RunS
     },
     /** Loads a checkpoint saved in the browser (`'autosave'` is the latest training autosave), or from bytes/a File. */
     /** `name`: the name of the run the loaded model's training is recorded under (default: the file's). */
-    async load(source: string | Uint8Array | Blob = AUTOSAVE, o: { name?: string } = {}): Promise<ModelInfo> {
+    /** `filename`: what the file is called in messages and format checks (default: the File's name). */
+    async load(source: string | Uint8Array | Blob = AUTOSAVE, o: { name?: string; filename?: string } = {}): Promise<ModelInfo> {
+      const { filename, ...opts } = o;
       if (typeof source === 'string') {
         const bytes = await requireStore().load(source);
         if (!bytes) throw new Error(`no checkpoint named "${source}" in this browser`);
-        return api.loadCheckpoint(bytes, `${source}.safetensors`, o);
+        return api.loadCheckpoint(bytes, filename ?? `${source}.safetensors`, opts);
       }
-      if (source instanceof Uint8Array) return api.loadCheckpoint(source, 'checkpoint.safetensors', o);
+      if (source instanceof Uint8Array) return api.loadCheckpoint(source, filename ?? 'checkpoint.safetensors', opts);
       // A File goes as a Blob: the engine reads it one tensor at a time instead of holding it whole.
-      return api.loadCheckpoint(source, (source as File).name ?? 'upload.safetensors', o);
+      return api.loadCheckpoint(source, filename ?? (source as File).name ?? 'upload.safetensors', opts);
     },
     checkpoints: () => requireStore().list(),
     deleteCheckpoint: (name: string) => requireStore().delete(name),
