@@ -98,9 +98,10 @@ describe('tokenformer CLI', () => {
     const good = readFileSync(ck);
     const r = await cli('train', '--checkpoint', ck, '--data', 'copy', '--steps', '8', '--batch', '2', '--seq', '16', '--lr', '1e30', '--out', ck);
     expect(r.code).toBe(3);
-    // Steps 4-10 are NaN; the read-back at step 5 saw two of them, the one at step 10 (the last) all seven.
+    // Steps from 4 on are NaN; the read-back at step 5 saw two of them, the one before the evaluation at step 8
+    // (evalEvery = steps) five in a row, which stops the run there.
     const line = r.stderr.trimEnd().split('\n').at(-1);
-    expect(line).toBe(`tokenformer train: diverged at step 4: loss is NaN (7 non-finite steps in a row); rolled back to step 2; ${ck} not written`);
+    expect(line).toBe(`tokenformer train: diverged at step 4: loss is NaN (5 non-finite steps in a row); rolled back to step 2; ${ck} not written`);
     expect(readFileSync(ck).equals(good)).toBe(true);
     expect((await cli('train', '--preset', 'micro', '--steps', '1', '--max-nonfinite', '0')).code).toBe(2);
   });
