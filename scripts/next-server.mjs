@@ -1,7 +1,7 @@
 // Shared by the e2e and browser-bench scripts: Chromium present, app built, `next start` on a free port, clean shutdown.
 /* global fetch, AbortSignal */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers';
@@ -23,7 +23,8 @@ export function ensureChromium() {
   if (r.status !== 0 || !existsSync(CHROMIUM)) throw new Error('could not install chromium');
 }
 
-function newestMtime(path) {
+/** The newest modification time under `path` (node_modules and dot folders left out), for staleness checks. */
+export function newestMtime(path) {
   if (!existsSync(path)) return 0;
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
@@ -116,4 +117,21 @@ export async function startServer({ timeoutMs = 120_000 } = {}) {
     await new Promise((r) => setTimeout(r, 300));
   }
   return { url, port, stop, log: () => log };
+}
+
+/**
+ * Runs Playwright (`args` as given on the command line) against `baseUrl` with Debian's Chromium and a temp folder
+ * inside the checkout (Chromium leaves profiles behind when killed); resolves with its exit code.
+ */
+export function runPlaywright(baseUrl, args, env = {}) {
+  const tmp = join(ROOT, '.tmp', 'e2e');
+  mkdirSync(tmp, { recursive: true });
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/@playwright/test/cli.js'), 'test', ...args], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, ...env, E2E_BASE_URL: baseUrl, TMPDIR: tmp, CHROMIUM_PATH: CHROMIUM, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
+    });
+    child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+  });
 }
