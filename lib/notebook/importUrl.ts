@@ -1,6 +1,6 @@
 // `?notebook=<URL>`: fetches a notebook file from a URL (a raw GitHub file, a gist), bounded in size and time.
 // The response is hostile input: only http(s), the body is read with a byte cap, and it must parse as a notebook.
-import { parseSharedText, ShareLinkError } from './share';
+import { joinChunks, parseSharedText, ShareLinkError } from './share';
 import type { Notebook } from './types';
 
 /** The most bytes read from a notebook URL; a notebook is text, so this is generous. */
@@ -85,11 +85,5 @@ async function readCapped(res: Response, maxBytes: number, url: string): Promise
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return joinChunks(chunks, total);
 }

@@ -102,6 +102,11 @@ export function inflateCapped(data: Uint8Array, maxBytes: number): Uint8Array {
     throw new ShareLinkError('malformed', 'the share link is damaged (its data does not decompress); ask for the link again', { cause: e });
   }
   if (!ended) throw new ShareLinkError('malformed', 'the share link is cut short (its data ends early); ask for the link again');
+  return joinChunks(chunks, total);
+}
+
+/** The chunks of a capped read as one array (`total`: their summed length, already checked against the cap). */
+export function joinChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let o = 0;
   for (const c of chunks) {
