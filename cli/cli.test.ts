@@ -1,31 +1,17 @@
 // The CLI as a user runs it (a child process): reference parity, growth, conversion, training with resume, errors.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { decodeCheckpoint } from '../lib/io';
 import { FIXTURES_DIR } from '../lib/testing/fixtures';
+import { maxAbsLogits as maxAbs, runCli as cli } from './testCli';
 
-const run = promisify(execFile);
 const REF = `${FIXTURES_DIR}reference-small/`;
 const dir = mkdtempSync(join(tmpdir(), 'tokenformer-cli-'));
 const expected = JSON.parse(readFileSync(`${REF}expected.json`, 'utf8'));
 const idsFile = join(dir, 'ids.json');
 writeFileSync(idsFile, JSON.stringify(expected.ids));
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const r = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: process.cwd(), maxBuffer: 64 << 20 });
-    return { code: 0, ...r };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-const maxAbs = (a: number[][][], b: number[][][]) => Math.max(...a.flat(2).map((x, i) => Math.abs(x - b.flat(2)[i])));
 
 async function logits(checkpoint: string, extra: string[] = []) {
   const out = join(dir, `logits-${Math.random().toString(36).slice(2)}.json`);

@@ -1,10 +1,8 @@
 // export-neox / import-neox as a user runs them: a grown run exports with its growth history and prints the logit
 // change the reference formula gives; the folder imports back.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeCheckpoint, encodeCheckpoint } from '../lib/io';
 import { probeIds } from '../lib/io/neoxGrowth';
@@ -14,18 +12,9 @@ import { preset } from '../lib/tokenformer/config';
 import { growModel } from '../lib/tokenformer/growth';
 import { createModel } from '../lib/tokenformer/model';
 import type { GrowthState } from '../lib/tokenformer/types';
+import { runCli as cli } from './testCli';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tokenformer-neox-'));
-
-async function cli(...args: string[]) {
-  try {
-    return { code: 0, ...(await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: process.cwd(), maxBuffer: 64 << 20 })) };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const config = preset('micro');
 let tensors: Map<string, { shape: number[]; data: Float32Array }>;

@@ -1,34 +1,16 @@
 // A published TokenFormer's three files, in miniature (official-layout pytorch_model.bin, an eval YAML in the official
 // style, a GPT-NeoX-style BPE tokenizer.json), through the CLI as a user runs it: logits equal the float64 reference.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { maxAbsLogits as maxAbs, runCli as cli } from './testCli';
 
-const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'tokenformer-real-'));
 const BIN = 'lib/io/testdata/neox-bpe/pytorch_model.bin';
 const YML = 'lib/io/testdata/neox-bpe/tiny_eval.yml';
 const TOK = 'lib/data/testdata/tiny-neox-tokenizer.json';
 const expected = JSON.parse(readFileSync('lib/io/testdata/neox-bpe/expected.json', 'utf8')) as { text: string; ids: number[][]; logits: number[][][]; loss: number; padded_vocab: number };
-
-async function cli(...args: string[]) {
-  try {
-    return { code: 0, ...(await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: process.cwd(), maxBuffer: 64 << 20 })) };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
-
-const maxAbs = (a: number[][][], b: number[][][]) => {
-  const x = a.flat(2);
-  const y = b.flat(2);
-  expect(x.length).toBe(y.length);
-  return x.reduce((m, v, i) => Math.max(m, Math.abs(v - y[i])), 0);
-};
 
 describe('published-layout TokenFormer with a BPE tokenizer', () => {
   it('logits --text: ids from the tokenizer, logits [1][T][padded vocab] equal to the reference', async () => {

@@ -1,17 +1,15 @@
 // The CLI's memory budget: --memory-budget as users type it, the machine's default, and the commands that take it.
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { BudgetError } from '../lib/engine/budget';
 import { FIXTURES_DIR } from '../lib/testing/fixtures';
 import { cliMemoryBudget } from './shared';
+import { runCli } from './testCli';
 import { growSpec, logitsSpec } from './commands/model';
 import { evalSpec, generateSpec, trainSpec } from './commands/train';
 
-const run = promisify(execFile);
 
 describe('cliMemoryBudget', () => {
   it('reads the flag and says where the figure comes from and how to raise it', () => {
@@ -39,14 +37,7 @@ describe('cliMemoryBudget', () => {
 
 describe('tokenformer with a memory budget', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tokenformer-budget-'));
-  const cli = async (...args: string[]) => {
-    try {
-      const r = await run(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { cwd: process.cwd() });
-      return { code: 0, ...r };
-    } catch (e) {
-      return e as { code: number; stdout: string; stderr: string };
-    }
-  };
+  const cli = runCli;
 
   it('grow refuses what would not fit, in one line, and writes nothing', async () => {
     const out = join(dir, 'grown.safetensors');
