@@ -8,6 +8,7 @@ import { defaultCacheDir } from '../lib/data/node/download';
 import { Engine } from '../lib/engine/engine';
 import { DEFAULT_SHARE, formatBytes, MIN_BUDGET_BYTES, parseBytes, type MemoryBudget } from '../lib/engine/budget';
 import { isBackendName } from '../lib/engine/backend';
+import { installNodeWebGPU } from './nodeWebgpu';
 import type { DataSpec } from '../lib/engine/types';
 import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
 import { openFileSource, writeFileAtomic } from '../lib/io/nodeFile';
@@ -37,7 +38,11 @@ export function cliMemoryBudget(flag: unknown): MemoryBudget {
 }
 
 export async function openEngine(backend: unknown = 'wasm', memoryBudget?: unknown): Promise<Engine> {
-  if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`unknown backend "${String(backend)}" (wasm or cpu in Node)`);
+  if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`unknown backend "${String(backend)}" (wasm, cpu or webgpu in Node)`);
+  if (backend === 'webgpu') {
+    const reason = await installNodeWebGPU();
+    if (reason) process.stderr.write(`note: WebGPU unavailable: ${reason}\n`);
+  }
   const engine = new Engine({ memoryBudget: cliMemoryBudget(memoryBudget) });
   const info = await engine.init({ backend });
   if (info.backend !== backend) process.stderr.write(`note: using ${info.backend} (${info.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')})\n`);

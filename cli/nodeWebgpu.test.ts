@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { installNodeWebGPU, SWIFTSHADER_ICD } from './nodeWebgpu';
+
+// Needs Chromium's SwiftShader (installed by .ci/run) or a Vulkan driver; says why when it has neither.
+describe.runIf(existsSync(SWIFTSHADER_ICD))('WebGPU under Node (Dawn)', () => {
+  it('runs tfjs-webgpu kernels and agrees with the cpu backend', async () => {
+    expect(await installNodeWebGPU({ software: true })).toBeNull();
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const a = [...Array(64 * 48)].map((_, i) => Math.sin(i));
+    const b = [...Array(48 * 32)].map((_, i) => Math.cos(i * 0.7));
+    await tf.setBackend('cpu');
+    const want = tf.matMul(tf.tensor2d(a, [64, 48]), tf.tensor2d(b, [48, 32])).dataSync();
+    expect(await tf.setBackend('webgpu')).toBe(true);
+    const got = await tf.matMul(tf.tensor2d(a, [64, 48]), tf.tensor2d(b, [48, 32])).data();
+    let max = 0;
+    for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(want[i] - got[i]));
+    expect(max).toBeLessThan(1e-4);
+    expect(tf.getBackend()).toBe('webgpu');
+    await tf.setBackend('cpu');
+  }, 60_000);
+});
