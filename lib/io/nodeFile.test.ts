@@ -1,5 +1,6 @@
 // Node file access: a checkpoint written chunk by chunk reads back through a file-handle ByteSource; saves are atomic.
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -74,6 +75,23 @@ describe('nodeFile', () => {
       await Promise.all([writeFileAtomic(path, [a.subarray(0, 1000), a.subarray(1000)]), writeFileAtomic(path, [b.subarray(0, 5), b.subarray(5)])]);
       const got = new Uint8Array(readFileSync(path));
       expect(got.length === a.length ? got.every((x) => x === 0xaa) : got.length === b.length && got.every((x) => x === 0xbb)).toBe(true);
+    });
+
+    it('removes the temp file a killed save left behind, and only that one', async () => {
+      const sub = join(dir, 'killed');
+      mkdirSync(sub);
+      const path = join(sub, 'model.safetensors');
+      // A process that has exited: its pid names the temp file a SIGKILL mid-save would leave.
+      const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+      const deadPid = Number(dead.stdout);
+      expect(deadPid).toBeGreaterThan(0);
+      const stale = `.model.safetensors.${deadPid}.deadbeef.tmp`;
+      const ours = `.model.safetensors.${process.pid}.cafebabe.tmp`; // a save still running in this process
+      const otherFile = `.other.bin.${deadPid}.deadbeef.tmp`; // another path's: not this save's business
+      for (const f of [stale, ours, otherFile]) writeFileSync(join(sub, f), 'partial');
+      await writeFileAtomic(path, 'whole');
+      expect(readdirSync(sub).sort()).toEqual([ours, otherFile, 'model.safetensors'].sort());
+      expect(readFileSync(path, 'utf8')).toBe('whole');
     });
 
     it('fails without creating anything when the folder does not exist', async () => {

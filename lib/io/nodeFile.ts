@@ -1,6 +1,6 @@
 // Node-only file access for the CLI and tests: a ByteSource over a file handle and an atomic, chunked file writer.
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ByteSource } from './byteSource';
 
@@ -45,10 +45,12 @@ function chunksOf(data: FileContent): Iterable<Uint8Array> | AsyncIterable<Uint8
  * Writes `data` to `path` so that a reader (or a crash, a full disk, an error mid-way) sees either the old file or
  * the whole new one: it goes to a temp file in the same folder (`.<name>.<pid>.<random>.tmp`), is flushed to disk
  * (fsync), and is renamed over `path`, which is atomic on one file system. On failure the temp file is removed and
- * the old file is untouched. An existing file's permission bits are kept. Returns the bytes written.
+ * the old file is untouched. An existing file's permission bits are kept. Returns the bytes written. Temp files of
+ * this path left by a process that was killed mid-save (SIGKILL, power loss) are removed first.
  */
 export async function writeFileAtomic(path: string, data: FileContent): Promise<number> {
   const dir = dirname(path);
+  await removeStaleTemps(dir, basename(path));
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const mode = await stat(path).then(
     (s) => s.mode & 0o777,
@@ -74,6 +76,29 @@ export async function writeFileAtomic(path: string, data: FileContent): Promise<
   }
   await syncDir(dir);
   return total;
+}
+
+/** Whether process `pid` exists (EPERM: it exists but is not ours). A reused pid reads as alive: its file is kept. */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes `.<name>.<pid>.<hex>.tmp` files in `dir` whose writing process no longer exists. */
+async function removeStaleTemps(dir: string, name: string): Promise<void> {
+  const prefix = `.${name}.`;
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const m = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(entry.slice(prefix.length));
+    if (!m) continue;
+    const pid = Number(m[1]);
+    if (pid !== process.pid && !processAlive(pid)) await rm(join(dir, entry), { force: true });
+  }
 }
 
 /** Makes the rename itself durable; some platforms cannot fsync a folder, and the file is in place either way. */
