@@ -4,8 +4,8 @@
 //   npx tsx bench/all.ts [--parts engine,torch,growth,memory,realModel] [--engine-args "--backends wasm"] ...
 //
 // Each part is its own script, run in a child process (its flags: `npx tsx bench/<part>.ts --help`); extra flags
-// reach it through --<part>-args. A part that fails prints {"bench":part,"error":...} and the run exits 1 at the
-// end; a missing torch is no failure (bench/torch.ts prints a `skipped` line).
+// reach it through --<part>-args. A part that fails prints {"bench":part,"error":...} (or a line of its own with
+// `error`) and the run exits 1 at the end; a missing torch is no failure (bench/torch.ts prints a `skipped` line).
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -87,6 +87,8 @@ async function main() {
     process.stderr.write(`[bench] ${part}\n`);
     const r = await runPart(part);
     results.set(part, r.lines);
+    // A part may report a failed case as a line and still exit 0 (realModel, per backend).
+    for (const l of r.lines) if (typeof l.error === 'string') errors.push(`${part}${l.backend ? ` (${String(l.backend)})` : ''}: ${l.error}`);
     if (r.error) {
       errors.push(r.error);
       print({ bench: part, error: r.error });
