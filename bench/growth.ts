@@ -47,9 +47,9 @@ for (const backend of (flags.backends as string).split(',')) {
   process.stderr.write(`[growth] ${backend}: warming up\n`);
   await engine.train({ ...opts, steps: 2 }, () => {});
 
-  // Mid-run: the growth lands between step `at` and the next one of the same train call.
-  // The growth's own time: from the metrics of step `at` (sent once its update is applied) to the growth event
-  // (published as soon as the model and optimizer are grown), both delivered synchronously.
+  // Mid-run: the growth lands between step `at` and the next one of the same train call. Its own time runs from the
+  // metrics of step `at` (sent once that step's update is applied) to the growth event (published as soon as the
+  // model and optimizer are grown), both delivered synchronously.
   const seen: Metrics[] = [];
   const seenAt = new Map<number, number>();
   let grownAt = NaN;
