@@ -14,7 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { scriptFlags } from '../cli/args';
 import { Engine } from '../lib/engine/engine';
 import { createLab } from '../lib/engine/lab';
-import type { Metrics } from '../lib/engine/types';
+import type { EvalPoint, RunRecord } from '../lib/engine/types';
 import { preset, type ModelConfig, type NormActivation, type PresetName } from '../lib/tokenformer/config';
 import { matchedTransformer } from '../lib/tokenformer/size';
 import { maxAbsDiff } from '../lib/train/numeric';
@@ -118,12 +118,13 @@ async function growthExperiment() {
 interface Curve {
   name: string;
   params: number;
-  metrics: Metrics[];
+  /** The run's record (lib/engine/run.ts): its evaluations and points, growth included. */
+  run: RunRecord;
 }
 
 /** First cumulative FLOPs at which an evaluation reached `target` bits per byte (null: never). */
-function flopsToReach(metrics: readonly Metrics[], target: number, from = 0): number | null {
-  const hit = metrics.find((m) => m.valBpb !== undefined && m.valBpb <= target && m.flops >= from);
+function flopsToReach(evals: readonly EvalPoint[], target: number): number | null {
+  const hit = evals.find((e) => e.bpb <= target);
   return hit ? hit.flops : null;
 }
 
@@ -140,19 +141,18 @@ async function scalingExperiment() {
   const run = async (name: string, config: Partial<ModelConfig>, phases: { steps: number; growBefore?: boolean }[]) => {
     const m = await lab.model({ preset: presetName, config, seed, name });
     await lab.data(task);
-    const metrics: Metrics[] = [];
     for (const p of phases) {
       if (p.growBefore) {
-        growAtFlops = metrics[metrics.length - 1]?.flops ?? 0;
+        growAtFlops = (await lab.run())?.points.at(-1)?.flops ?? 0;
         await lab.grow({ factor: 2, target: 'all', mode: 'preserve' });
       }
-      const r = lab.train({ steps: p.steps, batchSize, seqLen, lr, seed, logEvery: 5, ...opts });
-      for await (const x of r) metrics.push(x);
+      await lab.train({ steps: p.steps, batchSize, seqLen, lr, seed, logEvery: 5, ...opts }).done;
     }
     const info = await lab.info();
-    curves.push({ name, params: info!.params, metrics });
-    const last = metrics[metrics.length - 1];
-    print({ experiment: 'scaling-run', name, paramsStart: m.params, paramsEnd: info!.params, steps: last.step, flops: last.flops, finalValBpb: round(last.valBpb ?? NaN), elapsedS: round((performance.now() - t0) / 1000, 1) });
+    const record = (await lab.run())!;
+    curves.push({ name, params: info!.params, run: record });
+    const last = record.points.at(-1)!;
+    print({ experiment: 'scaling-run', name, paramsStart: m.params, paramsEnd: info!.params, steps: last.step, flops: last.flops, finalValBpb: round(record.evals.at(-1)?.bpb ?? NaN), elapsedS: round((performance.now() - t0) / 1000, 1) });
   };
   await run('tokenformer large, from scratch', {}, [{ steps: scratchSteps }]);
   await run('tokenformer small → grown ×2', small, [{ steps: smallSteps }, { steps: grownSteps, growBefore: true }]);
@@ -160,18 +160,18 @@ async function scalingExperiment() {
   await run(`transformer (ffnHidden ${tfm.ffnHidden}), from scratch`, { arch: 'transformer', ffnHidden: tfm.ffnHidden }, [{ steps: scratchSteps }]);
 
   const scratch = curves[0];
-  const target = scratch.metrics[scratch.metrics.length - 1].valBpb!;
-  const scratchFlops = flopsToReach(scratch.metrics, target)!;
+  const target = scratch.run.evals.at(-1)!.bpb;
+  const scratchFlops = flopsToReach(scratch.run.evals, target)!;
   for (const c of curves) {
-    const reach = flopsToReach(c.metrics, target);
-    const last = c.metrics[c.metrics.length - 1];
+    const reach = flopsToReach(c.run.evals, target);
+    const last = c.run.points.at(-1)!;
     const grownRun = c === curves[1];
     print({
       experiment: 'scaling',
       name: c.name,
       params: c.params,
       targetValBpb: round(target),
-      finalValBpb: round(last.valBpb ?? NaN),
+      finalValBpb: round(c.run.evals.at(-1)?.bpb ?? NaN),
       flopsToTarget: reach,
       relativeToScratch: reach === null ? null : round(reach / scratchFlops, 3),
       ...(grownRun ? { flopsBeforeGrowth: growAtFlops, flopsAfterGrowthToTarget: reach === null ? null : reach - growAtFlops } : {}),

@@ -33,7 +33,9 @@ const VOCAB = 50304;
 async function child(file: string, backend: string, tokens: number) {
   const { Engine } = await import('../lib/engine/engine');
   const { openFileSource } = await import('../lib/io/nodeFile');
-  const engine = new Engine();
+  const { cliMemoryBudget } = await import('../cli/shared');
+  // The CLI's budget (half of this machine's memory): the engine's 2 GB fallback refuses a 150M model for training.
+  const engine = new Engine({ memoryBudget: cliMemoryBudget(undefined) });
   await engine.init({ backend: backend as 'wasm' | 'cpu' });
   const t0 = performance.now();
   // Read from disk tensor by tensor, as the CLI does: the file is never in memory whole.
@@ -95,7 +97,9 @@ async function main() {
     const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/realModel.ts', '--child', file, '--backend', backend, '--tokens', String(tokens), '--layers', String(SHAPE.num_layers)], { encoding: 'utf8', maxBuffer: 16 << 20 });
     const line = r.stdout.trim().split('\n').pop() ?? '';
     if (r.status !== 0 || !line.startsWith('{')) {
-      process.stdout.write(JSON.stringify({ bench: 'realModel', backend, error: (r.stderr || '').trim().split('\n').pop() }) + '\n');
+      // The message, not the last frame of its stack.
+      const message = (r.stderr || '').split('\n').filter((l) => l.trim() && !/^\s+at /.test(l)).pop();
+      process.stdout.write(JSON.stringify({ bench: 'realModel', backend, error: message ?? `exit ${r.status ?? r.signal}` }) + '\n');
       continue;
     }
     const m = JSON.parse(line);
