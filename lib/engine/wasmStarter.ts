@@ -24,11 +24,33 @@ async function useFactoryScript(scriptUrl: string): Promise<string | null> {
   return null;
 }
 
+/**
+ * tfjs's threaded build caps its threads at navigator.hardwareConcurrency / 2 (it takes every core for two
+ * hyperthreads), read once while the module starts: one thread on a 2-core machine. Until `restore()`, this realm's
+ * navigator reports `cores` instead.
+ */
+function reportCores(cores: number): () => void {
+  const nav = globalThis.navigator as Navigator & { hardwareConcurrency: number };
+  const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
+  Object.defineProperty(nav, 'hardwareConcurrency', { value: cores, configurable: true });
+  return () => {
+    if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
+    else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+  };
+}
+
 /** The real starter: tfjs's flags, thread count and backend. `scriptUrl`: where the threaded factory script is served. */
 export function tfjsWasmStarter(scriptUrl: string | undefined): WasmStarter {
   let started = 1;
+  // Set while a threaded start runs; a start abandoned on time is followed by a single-threaded one, which restores it.
+  let restoreCores: (() => void) | null = null;
+  const restore = () => {
+    restoreCores?.();
+    restoreCores = null;
+  };
   return {
     async start(threads) {
+      restore();
       const threaded = threads > 1 && scriptUrl !== undefined;
       if (threaded) {
         const why = await useFactoryScript(scriptUrl);
@@ -37,6 +59,7 @@ export function tfjsWasmStarter(scriptUrl: string | undefined): WasmStarter {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
       // -1: tfjs's default, which the single-threaded build reads as one.
       setThreadsCount(threaded ? threads : -1);
+      if (threaded) restoreCores = reportCores(2 * threads);
       try {
         await import('@tensorflow/tfjs-backend-wasm');
         const ok = await tf.setBackend('wasm');
@@ -44,6 +67,8 @@ export function tfjsWasmStarter(scriptUrl: string | undefined): WasmStarter {
         if (!ok || tf.getBackend() !== 'wasm') return `tf.setBackend('wasm') failed`;
       } catch (e) {
         return (e as Error).message || String(e);
+      } finally {
+        restore();
       }
       // An abandoned threaded start that finishes late overwrites tfjs's count, so the single-threaded one is not asked.
       started = threaded ? getThreadsCount() : 1;

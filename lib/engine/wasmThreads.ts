@@ -25,7 +25,8 @@ export interface ThreadEnv {
 /**
  * Threads for the wasm backend. Never more than one without cross-origin isolation. `requested` (the page's
  * `?threads=N`, `InitOptions.threads`) is taken, clamped to 1..MAX_WASM_THREADS; otherwise a worker gets one per core
- * up to that cap, and a page's main thread one.
+ * up to that cap, and a page's main thread one. (tfjs alone would take half the cores: wasmStarter.ts sees to it
+ * that this count is the one used.)
  */
 export function chooseWasmThreads(env: ThreadEnv, requested?: number): number {
   if (!env.isolated) return 1;
