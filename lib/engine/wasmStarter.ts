@@ -26,11 +26,10 @@ async function useFactoryScript(scriptUrl: string): Promise<string | null> {
 
 /**
  * tfjs's threaded build caps its threads at navigator.hardwareConcurrency / 2 (it takes every core for two
- * hyperthreads), read once while the module starts: one thread on a 2-core machine. Until `restore()`, this realm's
- * navigator reports `cores` instead.
+ * hyperthreads), read once while the module starts: one thread on a 2-core machine. Until the returned restore is
+ * called, `nav` (this realm's navigator) reports `cores` instead.
  */
-function reportCores(cores: number): () => void {
-  const nav = globalThis.navigator as Navigator & { hardwareConcurrency: number };
+export function reportCores(nav: { hardwareConcurrency?: number }, cores: number): () => void {
   const own = Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency');
   Object.defineProperty(nav, 'hardwareConcurrency', { value: cores, configurable: true });
   return () => {
@@ -59,7 +58,7 @@ export function tfjsWasmStarter(scriptUrl: string | undefined): WasmStarter {
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threaded);
       // -1: tfjs's default, which the single-threaded build reads as one.
       setThreadsCount(threaded ? threads : -1);
-      if (threaded) restoreCores = reportCores(2 * threads);
+      if (threaded) restoreCores = reportCores(globalThis.navigator, 2 * threads);
       try {
         await import('@tensorflow/tfjs-backend-wasm');
         const ok = await tf.setBackend('wasm');
