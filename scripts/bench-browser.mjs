@@ -1,6 +1,6 @@
 // Browser training benchmark: serves the built app, opens /bench in Chromium once per backend, prints one JSON line per backend and saves them.
 // Usage: npm run bench:browser -- [--backends=webgpu,webgl,wasm] [--preset=tiny] [--seconds=30] [--steps=N (a cap)] [--batch=8] [--seq=N]
-//        [--warmup=3] [--log=5] [--ui=trainer|none] [--out=file.json] [--timeout=ms]
+//        [--warmup=3] [--log=5] [--ui=trainer|none] [--threads=N (wasm; 1: single-threaded)] [--out=file.json] [--timeout=ms]
 // Measures per backend: tokens/s (steady state), time to first step (from the bench start: worker, backend, model, data, first step
 // with its compilation) and the longest main-thread task while training (training runs in the worker; target: none over 50 ms).
 // JSON lines go to stdout, progress to stderr.
@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { CHROMIUM, ROOT, ensureBuild, ensureChromium, startServer } from './next-server.mjs';
 
-const OPTIONS = ['backends', 'preset', 'seconds', 'steps', 'batch', 'seq', 'warmup', 'log', 'ui', 'out', 'timeout'];
+const OPTIONS = ['backends', 'preset', 'seconds', 'steps', 'batch', 'seq', 'warmup', 'log', 'ui', 'threads', 'out', 'timeout'];
 let args;
 try {
   ({ values: args } = parseArgs({ options: Object.fromEntries(OPTIONS.map((k) => [k, { type: 'string' }])), strict: true }));
@@ -28,7 +28,7 @@ if (!(seconds > 0)) {
 }
 const query = (backend) => {
   const q = new URLSearchParams({ backend, preset: args.preset ?? 'tiny', seconds: String(seconds), batch: args.batch ?? '8' });
-  for (const k of ['steps', 'seq', 'warmup', 'log', 'ui']) if (args[k]) q.set(k, args[k]);
+  for (const k of ['steps', 'seq', 'warmup', 'log', 'ui', 'threads']) if (args[k]) q.set(k, args[k]);
   return q.toString();
 };
 // JSON turns NaN into null: a diverged or unread loss prints as NaN rather than crashing the report.

@@ -1,4 +1,5 @@
-// Copies tfjs-backend-wasm's .wasm binaries into public/tfjs-wasm/ so the app serves them itself (offline), and the
+// Copies tfjs-backend-wasm's .wasm binaries into public/tfjs-wasm/ so the app serves them itself (offline), with the
+// threaded build's unminified factory script that its pthread workers load (lib/engine/wasmThreads.ts), and the
 // reference fixtures (../shared/fixtures/reference-small, beside the checkout, when present) into
 // public/fixtures/reference-small/ for the /parity page. Both targets are build outputs (git-ignored).
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -12,7 +13,10 @@ mkdirSync(outDir, { recursive: true });
 const files = readdirSync(distDir).filter((f) => f.endsWith('.wasm'));
 // Timestamps kept, so a copy does not make every earlier build (server or export) look stale to the e2e scripts.
 for (const f of files) cpSync(join(distDir, f), join(outDir, f), { preserveTimestamps: true });
-console.log(`copy-wasm: ${files.length} files -> public/tfjs-wasm/`);
+// The same package version as the bundled backend, so script and binary always match.
+const threadedFactory = 'tfjs-backend-wasm-threaded-simd.js';
+cpSync(join(distDir, '..', 'wasm-out', threadedFactory), join(outDir, threadedFactory), { preserveTimestamps: true });
+console.log(`copy-wasm: ${files.length + 1} files -> public/tfjs-wasm/`);
 
 // Only what the browser parity check reads (model.bin is the same weights in PyTorch's format).
 const fixturesDir = new URL('../../shared/fixtures/reference-small/', import.meta.url).pathname;

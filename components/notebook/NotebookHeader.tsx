@@ -84,7 +84,7 @@ function BackendBadge({ onRemeasure }: { onRemeasure?: () => void }) {
   if (status === 'ready' && info) {
     const { label, detail } = describeBackend(info);
     return (
-      <span className={`backend backend-${info.backend}`} data-testid="backend" data-backend={info.backend} title={detail || undefined}>
+      <span className={`backend backend-${info.backend}`} data-testid="backend" data-backend={info.backend} data-threads={info.threads} title={detail || undefined}>
         {label}
         {detail ? <span className="backend-fallback"> (fallback: {detail})</span> : null}
         <BackendDetails info={info} onRemeasure={onRemeasure} />

@@ -87,4 +87,11 @@ describe('readChoice', () => {
     expect(read({ ...good, timings: Array(5).fill(good.timings[0]) })).toBeNull();
     expect(read(null)).toBeNull();
   });
+
+  it('measures again once wasm threads turn on (a choice made without them is another device)', () => {
+    const nav = { userAgent: 'Chromium/140', hardwareConcurrency: 2 };
+    const storage = memoryStorage({ [CHOICE_KEY]: JSON.stringify({ backend: 'webgl', device: deviceKey(nav), measuredAt: 1, timings: [] }) });
+    expect(readChoice(storage, deviceKey(nav, false))).toMatchObject({ backend: 'webgl' });
+    expect(readChoice(storage, deviceKey(nav, true))).toBeNull();
+  });
 });

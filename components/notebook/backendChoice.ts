@@ -15,9 +15,12 @@ export interface RememberedChoice {
 
 type StorageLike = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
-/** A device is this browser build on this many cores: another browser or machine measures again. */
-export function deviceKey(nav: { userAgent: string; hardwareConcurrency?: number }): string {
-  return `${nav.userAgent} | ${nav.hardwareConcurrency ?? '?'} cores`;
+/**
+ * A device is this browser build on this many cores, with wasm threads or not (a cross-origin isolated page has
+ * them): another browser or machine, or threads turning on, measures again.
+ */
+export function deviceKey(nav: { userAgent: string; hardwareConcurrency?: number }, isolated = false): string {
+  return `${nav.userAgent} | ${nav.hardwareConcurrency ?? '?'} cores${isolated ? ' | wasm threads' : ''}`;
 }
 
 const isName = (b: unknown): b is BackendName => typeof b === 'string' && (BACKEND_ORDER as readonly string[]).includes(b);

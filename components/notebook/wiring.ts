@@ -24,7 +24,7 @@ export const sessionWiring: {
   checkpointStore: () => CheckpointStore;
 } = {
   // Without ?backend=, the engine times each backend once per device and this browser remembers the fastest.
-  connect: (opts) => connectWithChoice(connectEngine, opts, { storage: browserStorage(), device: deviceKey(navigator), now: Date.now }),
+  connect: (opts) => connectWithChoice(connectEngine, opts, { storage: browserStorage(), device: deviceKey(navigator, window.crossOriginIsolated), now: Date.now }),
   createRuntime: (opts) => new NotebookRuntime(opts),
   // Checkpoints live in this browser's IndexedDB, so a reloaded notebook can resume training.
   createLab: (conn, quick) => createLab(conn, { quick, store: idbCheckpointStore() }),

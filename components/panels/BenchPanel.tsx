@@ -63,7 +63,7 @@ export function BenchPanel() {
       <h1>Training benchmark</h1>
       <p className="muted">
         Query: backend (webgpu|webgl|wasm|cpu), preset (micro|tiny|small), seconds (default 30), steps (a cap), batch, seq, warmup, log (loss readback
-        interval), ui (trainer|none).
+        interval), ui (trainer|none), threads (wasm; 1: single-threaded).
       </p>
       {error ? (
         <pre className="cell-error" data-testid="bench-error">

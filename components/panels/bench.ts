@@ -23,6 +23,8 @@ export interface BenchOptions {
 export interface BenchResult {
   backend: BackendInfo['backend'];
   adapter?: string;
+  /** wasm: the threads its kernels ran on. */
+  threads?: number;
   fallbacks: BackendInfo['fallbacks'];
   preset: PresetName;
   ui: 'trainer' | 'none';
@@ -214,6 +216,7 @@ export async function runBench(api: EngineApi, info: BackendInfo, o: BenchOption
   return {
     backend: info.backend,
     adapter: info.adapter,
+    threads: info.threads,
     fallbacks: info.fallbacks,
     preset: o.preset,
     ui,

@@ -1,6 +1,7 @@
 // The static export, served under a sub-path by a plain static server: every bundled notebook runs clean in quick mode,
-// the wasm binaries and the engine worker load from the sub-path, and the service worker makes the page cross-origin
-// isolated (the server sends no COOP/COEP headers) and keeps an offline copy. Run by scripts/e2e-export.mjs.
+// the wasm binaries (threaded, with their factory script) and the engine worker load from the sub-path, and the service
+// worker makes the page cross-origin isolated (the server sends no COOP/COEP headers) and keeps an offline copy. Run by
+// scripts/e2e-export.mjs.
 import { readdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { cells, openIsolated, runReport, runToCompletion, snap } from '../helpers';
@@ -17,10 +18,14 @@ test('every request stays under the sub-path, and the pages are plain files (no 
   const outside: string[] = [];
   page.on('request', (r) => {
     const u = new URL(r.url());
-    if (u.origin === SITE.origin && !u.pathname.startsWith(BASE)) outside.push(u.pathname);
+    // blob: URLs (the wasm threads' worker scripts) are made in the page, not fetched from the host.
+    if (u.protocol !== 'blob:' && u.origin === SITE.origin && !u.pathname.startsWith(BASE)) outside.push(u.pathname);
   });
   await openIsolated(page, 'notebooks/welcome/?quick=1&backend=wasm');
   await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  // Isolated by the service worker, wasm runs threaded: its factory script came from the sub-path too.
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-threads', String(Math.min(cores, 8)));
   // Client-side navigation to the index and back goes through the exported RSC payloads, under the sub-path too.
   await page.locator('.topbar .brand').click();
   await expect(page.getByTestId('notebook-item').first()).toBeVisible();

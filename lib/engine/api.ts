@@ -13,6 +13,8 @@ export interface InitOptions {
   /** Time each backend and pick the fastest, unless `prefer` (an earlier measurement's choice) starts. */
   measure?: boolean;
   prefer?: BackendName;
+  /** Wasm threads (1: single-threaded). Default: one per core, up to 8, when cross-origin isolated; the page's `?threads=N` sets it. */
+  threads?: number;
   /** Bytes a model and its training step may take (default: half the device's reported memory). */
   memoryBudget?: number | MemoryBudget;
 }

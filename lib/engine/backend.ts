@@ -5,6 +5,8 @@ import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { pickFastest, timeActiveBackend, type MeasureOptions } from './measure';
+import { THREADED_FACTORY_FILE, chooseWasmThreads, currentThreadEnv, startWasm, type WasmStart } from './wasmThreads';
+import { tfjsWasmStarter } from './wasmStarter';
 import { BACKEND_ORDER, type BackendInfo, type BackendName, type BackendTiming } from './types';
 
 export { BACKEND_ORDER };
@@ -24,7 +26,12 @@ export interface SelectOptions {
   prefer?: BackendName;
   /** With `measure`: the backends to time (default MEASURED_BACKENDS). */
   candidates?: readonly BackendName[];
+  /** Wasm threads (1: single-threaded); default one per core in a cross-origin isolated worker (wasmThreads.ts). */
+  threads?: number;
 }
+
+/** How this realm's wasm backend started; tfjs keeps one wasm backend per realm, started once. */
+let wasmStarted: WasmStart | null = null;
 
 const isBrowserLike = () => typeof navigator !== 'undefined' && typeof (globalThis as { document?: unknown; importScripts?: unknown }).document !== 'undefined' || typeof (globalThis as { importScripts?: unknown }).importScripts === 'function';
 
@@ -42,17 +49,29 @@ async function probe(name: BackendName): Promise<string | null> {
 }
 
 async function describeAdapter(backend: BackendName): Promise<string | undefined> {
-  if (backend !== 'webgpu') return backend === 'wasm' ? `wasm (${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'})` : undefined;
+  if (backend === 'wasm') {
+    const threads = wasmStarted?.threads ?? 1;
+    return `wasm (${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? 'SIMD' : 'no SIMD'}, ${threads} thread${threads === 1 ? '' : 's'})`;
+  }
+  if (backend !== 'webgpu') return undefined;
   const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }).gpu;
   const info = (await gpu?.requestAdapter())?.info;
   if (!info) return 'WebGPU adapter';
   return [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') || 'WebGPU adapter';
 }
 
-async function start(name: BackendName): Promise<string | null> {
+async function start(name: BackendName, opts: SelectOptions): Promise<string | null> {
   // Returns null once `name` is the active backend, else why it could not start.
   const reason = await probe(name);
   if (reason) return reason;
+  if (name === 'wasm' && !wasmStarted) {
+    // The threaded build needs its factory script from the app (wasmPath), so Node and bare hosts get one thread.
+    const scriptUrl = opts.wasmPath && globalThis.location ? new URL(opts.wasmPath + THREADED_FACTORY_FILE, globalThis.location.href).href : undefined;
+    const started = await startWasm(scriptUrl ? chooseWasmThreads(currentThreadEnv(), opts.threads) : 1, tfjsWasmStarter(scriptUrl));
+    if (started.reason) return started.fallback ? `${started.reason} (after ${started.fallback})` : started.reason;
+    wasmStarted = started;
+    return null;
+  }
   try {
     if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
     const ok = await tf.setBackend(name);
@@ -79,13 +98,24 @@ type AdapterLike = { isFallbackAdapter?: boolean; info?: { vendor?: string; arch
 /** Backends timed by a measured choice, cheapest to measure first; cpu is never faster than wasm, so it is only the last resort. */
 export const MEASURED_BACKENDS: readonly BackendName[] = ['wasm', 'webgl', 'webgpu'];
 
+/** The info for the backend now active; wasm adds its thread count and, when threads were asked for but not used, why. */
+async function infoFor(backend: BackendName, fallbacks: BackendInfo['fallbacks'], rest: Pick<BackendInfo, 'choice' | 'timings'>): Promise<BackendInfo> {
+  const wasm = backend === 'wasm' ? wasmStarted : null;
+  return {
+    backend,
+    adapter: await describeAdapter(backend),
+    fallbacks: wasm?.fallback ? [...fallbacks, { backend: 'wasm', reason: wasm.fallback }] : fallbacks,
+    ...(wasm ? { threads: wasm.threads } : {}),
+    ...rest,
+  };
+}
+
 async function selectMeasured(opts: SelectOptions): Promise<BackendInfo | null> {
-  if (opts.prefer && !(await start(opts.prefer))) {
-    return { backend: opts.prefer, adapter: await describeAdapter(opts.prefer), fallbacks: [], choice: 'remembered' };
-  }
+  if (opts.prefer && !(await start(opts.prefer, opts))) return infoFor(opts.prefer, [], { choice: 'remembered' });
   const timings: BackendTiming[] = [];
   for (const name of opts.candidates ?? MEASURED_BACKENDS) {
-    const reason = await start(name);
+    // wasm is timed as it will run: threaded where the page allows it.
+    const reason = await start(name, opts);
     if (reason) {
       timings.push({ backend: name, reason });
       continue;
@@ -95,10 +125,10 @@ async function selectMeasured(opts: SelectOptions): Promise<BackendInfo | null> 
     timings.push(timing);
   }
   const best = pickFastest(timings);
-  if (!best || (await start(best))) return null;
+  if (!best || (await start(best, opts))) return null;
   const order = (b: BackendName) => BACKEND_ORDER.indexOf(b);
   timings.sort((a, b) => order(a.backend) - order(b.backend));
-  return { backend: best, adapter: await describeAdapter(best), fallbacks: [], choice: 'measured', timings };
+  return infoFor(best, [], { choice: 'measured', timings });
 }
 
 /**
@@ -108,9 +138,7 @@ async function selectMeasured(opts: SelectOptions): Promise<BackendInfo | null> 
  */
 export async function selectBackend(opts: SelectOptions = {}): Promise<BackendInfo> {
   if (opts.wasmPath) setWasmPaths(opts.wasmPath);
-  // A cross-origin-isolated page (COOP/COEP from the server or public/sw.js) would get tfjs's threaded wasm, whose
-  // pthread workers are built from the factory function's source text; once a bundler has minified that function it
-  // refers to names outside itself and every thread dies ("r is not defined"), leaving the engine starting forever.
+  // Threaded wasm only as wasmThreads.ts starts it (its own factory script, a bounded start), never tfjs's own way.
   tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   if (!opts.backend && opts.measure) {
     const measured = await selectMeasured(opts);
@@ -120,8 +148,8 @@ export async function selectBackend(opts: SelectOptions = {}): Promise<BackendIn
   const order = opts.backend ? BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(opts.backend)) : [...BACKEND_ORDER];
   const fallbacks: BackendInfo['fallbacks'] = [];
   for (const name of order) {
-    const reason = await start(name);
-    if (!reason) return { backend: name, adapter: await describeAdapter(name), fallbacks, choice: opts.backend ? 'forced' : 'order' };
+    const reason = await start(name, opts);
+    if (!reason) return infoFor(name, fallbacks, { choice: opts.backend ? 'forced' : 'order' });
     fallbacks.push({ backend: name, reason });
   }
   throw new Error(`no tfjs backend could start: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);

@@ -4,6 +4,7 @@ import type { EngineApi, InitOptions } from './api';
 import type { Engine } from './engine';
 import type { BackendInfo } from './types';
 import { mirrorRuns, type RunStore } from '../store/runStore';
+import { threadsFromQuery } from './wasmThreads';
 
 /**
  * Buffers moved to the worker instead of copied, per method (a raw enwik8 is 100 MB); the caller gives them up.
@@ -72,7 +73,8 @@ export async function connectEngine(opts: InitOptions = {}): Promise<EngineConne
   const api = wrapRemote(remote);
   let info: BackendInfo;
   try {
-    info = await api.init(opts);
+    // `?threads=N` on any page (1: single-threaded wasm) reaches every engine it starts, for comparing runs.
+    info = await api.init({ ...opts, threads: opts.threads ?? threadsFromQuery(location.search) });
   } catch (e) {
     worker.terminate();
     throw e;

@@ -78,7 +78,7 @@ export class Engine implements EngineApi {
       resolveBudget(o.memoryBudget);
       this.memoryBudget = o.memoryBudget;
     }
-    this.backendInfo = await selectBackend({ backend: o.backend, measure: o.measure, prefer: o.prefer, wasmPath: this.opts.wasmPath });
+    this.backendInfo = await selectBackend({ backend: o.backend, measure: o.measure, prefer: o.prefer, threads: o.threads, wasmPath: this.opts.wasmPath });
     if (this.backendInfo.backend === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
       device?.lost?.then((info) => this.opts.onFatal?.(`GPU device lost: ${info.message || 'no reason given'}`));

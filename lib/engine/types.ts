@@ -11,8 +11,10 @@ export const BACKEND_ORDER: readonly BackendName[] = ['webgpu', 'webgl', 'wasm',
 export interface BackendInfo {
   /** The backend actually in use. */
   backend: BackendName;
-  /** Human-readable device, e.g. the WebGPU adapter description. */
+  /** Human-readable device, e.g. the WebGPU adapter description, or `wasm (SIMD, 2 threads)`. */
   adapter?: string;
+  /** wasm only: the threads its kernels run on (1 unless the page is cross-origin isolated). */
+  threads?: number;
   /** Each backend tried before the one in use, and why it was not used. */
   fallbacks: { backend: BackendName; reason: string }[];
   /** How the backend was chosen: asked for, timed, remembered from an earlier timing on this device, or the first that started. */
