@@ -1,0 +1,173 @@
+// WGSL programs without workgroup memory or barriers: a register-tiled matmul, row reductions and a row softmax.
+// SwiftShader (the software WebGPU adapter) runs a workgroup barrier as a switch between its invocations' stacks, so
+// tfjs's shared-memory tiles and tree reductions cost it 5-20x more than plain loops over global memory.
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+
+/** Invocations per workgroup for every program here (flat: tfjs hands `main` the global invocation index). */
+export const WORKGROUP = 64;
+/** Rows and columns of C each matmul invocation computes (its accumulators live in registers). */
+export const TILE = 4;
+
+abstract class FlatProgram implements WebGPUProgram {
+  abstract variableNames: string[];
+  abstract shaderKey: string;
+  outputShape: number[];
+  dispatchLayout: { x: number[] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [WORKGROUP, 1, 1];
+  abstract uniforms: string;
+
+  constructor(outputShape: number[], invocations: number) {
+    this.outputShape = outputShape;
+    this.dispatchLayout = { x: outputShape.map((_, i) => i) };
+    this.dispatch = [Math.max(1, Math.ceil(invocations / WORKGROUP)), 1, 1];
+  }
+
+  abstract getUserCode(): string;
+}
+
+export interface MatMulShape {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** Whether a (or b) holds one matrix shared by every batch entry. */
+  aShared: boolean;
+  bShared: boolean;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/**
+ * C[b] = op(A[b]) · op(B[b]), [batch, m, n]. Each invocation owns a TILE×TILE block of C and walks k with TILE + TILE
+ * loads per TILE² multiply-adds; neighbouring invocations take neighbouring column blocks, so B's rows are read in
+ * order. Edge blocks clamp their reads into range and skip the writes past the edge.
+ */
+export class MatMulProgram extends FlatProgram {
+  variableNames = ['A', 'B'];
+  shaderKey: string;
+  uniforms = 'M : i32, N : i32, K : i32, tilesN : i32, tiles : i32, batch : i32, aStride : i32, bStride : i32,';
+  private readonly transposeA: boolean;
+  private readonly transposeB: boolean;
+
+  /** `flat`: the output is [m, n] (rank-2 operands), else [batch, m, n]. */
+  constructor(s: MatMulShape, flat = false) {
+    const tiles = Math.ceil(s.m / TILE) * Math.ceil(s.n / TILE);
+    super(flat ? [s.m, s.n] : [s.batch, s.m, s.n], tiles * s.batch);
+    this.transposeA = s.transposeA;
+    this.transposeB = s.transposeB;
+    this.shaderKey = `labMatMul_${s.transposeA ? 'T' : 'N'}${s.transposeB ? 'T' : 'N'}`;
+  }
+
+  /** The program-defined uniforms, in `uniforms` order. */
+  static uniformsFor(s: MatMulShape): { type: 'int32'; data: number[] }[] {
+    const tilesN = Math.ceil(s.n / TILE);
+    const tiles = Math.ceil(s.m / TILE) * tilesN;
+    const values = [s.m, s.n, s.k, tilesN, tiles, s.batch, s.aShared ? 0 : s.m * s.k, s.bShared ? 0 : s.k * s.n];
+    return values.map((v) => ({ type: 'int32', data: [v] }));
+  }
+
+  getUserCode(): string {
+    const idx = [...Array(TILE).keys()];
+    // Flat offsets into A and B for row r / column c at depth k, in each layout.
+    const a = (r: string) => (this.transposeA ? `aBase + k * uniforms.M + ${r}` : `aBase + ${r} * uniforms.K + k`);
+    const b = (c: string) => (this.transposeB ? `bBase + ${c} * uniforms.K + k` : `bBase + k * uniforms.N + ${c}`);
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.tiles * uniforms.batch) { return; }
+        let bi = index / uniforms.tiles;
+        let t = index - bi * uniforms.tiles;
+        let r0 = (t / uniforms.tilesN) * ${TILE};
+        let c0 = (t - (t / uniforms.tilesN) * uniforms.tilesN) * ${TILE};
+        let aBase = bi * uniforms.aStride;
+        let bBase = bi * uniforms.bStride;
+        ${idx.map((i) => `let ra${i} = min(r0 + ${i}, uniforms.M - 1);`).join('\n        ')}
+        ${idx.map((j) => `let cb${j} = min(c0 + ${j}, uniforms.N - 1);`).join('\n        ')}
+        ${idx.map((i) => `var acc${i} = vec4<f32>(0.0);`).join('\n        ')}
+        for (var k = 0; k < uniforms.K; k = k + 1) {
+          let bv = vec4<f32>(${idx.map((j) => `f32(B[${b(`cb${j}`)}])`).join(', ')});
+          ${idx.map((i) => `acc${i} = fma(vec4<f32>(f32(A[${a(`ra${i}`)}])), bv, acc${i});`).join('\n          ')}
+        }
+        let outBase = bi * uniforms.M * uniforms.N;
+        ${idx
+          .map(
+            (i) => `if (r0 + ${i} < uniforms.M) {
+          let o = outBase + (r0 + ${i}) * uniforms.N;
+          ${idx.map((j) => `if (c0 + ${j} < uniforms.N) { result[o + c0 + ${j}] = acc${i}[${j}]; }`).join('\n          ')}
+        }`,
+          )
+          .join('\n        ')}
+      }
+    `;
+  }
+}
+
+export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
+
+/**
+ * One reduction per invocation. x is viewed as [outer, inner]: `rows` mode reduces each of the `outer` rows over its
+ * contiguous `inner` values; `columns` mode reduces each of the `inner` columns over the `outer` rows (a bias
+ * gradient's sum over positions), with neighbouring invocations reading neighbouring values.
+ */
+export class ReduceProgram extends FlatProgram {
+  variableNames = ['x'];
+  shaderKey: string;
+  uniforms = 'outer : i32, inner : i32,';
+  private readonly op: ReduceOp;
+  private readonly columns: boolean;
+
+  constructor(op: ReduceOp, columns: boolean, outputs: number, outputShape: number[]) {
+    super(outputShape, outputs);
+    this.op = op;
+    this.columns = columns;
+    this.shaderKey = `labReduce_${op}_${columns ? 'columns' : 'rows'}`;
+  }
+
+  getUserCode(): string {
+    const extreme = this.op === 'max' || this.op === 'min';
+    // NaN stays once seen (WGSL's max/min may drop it), so a NaN loss still reads as NaN.
+    const step = extreme ? `acc = select(${this.op}(acc, v), acc + v, isnan(v) || isnan(acc));` : 'acc = acc + v;';
+    const [outputs, length, first, at] = this.columns
+      ? ['uniforms.inner', 'uniforms.outer', 'index', 'index + i * uniforms.inner']
+      : ['uniforms.outer', 'uniforms.inner', 'index * uniforms.inner', 'index * uniforms.inner + i'];
+    return `
+      fn main(index : i32) {
+        if (index >= ${outputs}) { return; }
+        var acc = ${extreme ? `f32(x[${first}])` : '0.0'};
+        for (var i = ${extreme ? 1 : 0}; i < ${length}; i = i + 1) {
+          let v = f32(x[${at}]);
+          ${step}
+        }
+        result[index] = ${this.op === 'mean' ? `acc / f32(${length})` : 'acc'};
+      }
+    `;
+  }
+}
+
+/** softmax over the contiguous last `cols` values, one row per invocation (max, then Σexp, then the quotients). */
+export class RowSoftmaxProgram extends FlatProgram {
+  variableNames = ['logits'];
+  shaderKey = 'labRowSoftmax';
+  uniforms = 'rows : i32, cols : i32,';
+
+  constructor(rows: number, outputShape: number[]) {
+    super(outputShape, rows);
+  }
+
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index >= uniforms.rows) { return; }
+        let base = index * uniforms.cols;
+        var m = f32(logits[base]);
+        for (var i = 1; i < uniforms.cols; i = i + 1) {
+          let v = f32(logits[base + i]);
+          m = select(max(m, v), m + v, isnan(v) || isnan(m));
+        }
+        var s = 0.0;
+        for (var i = 0; i < uniforms.cols; i = i + 1) { s = s + exp(f32(logits[base + i]) - m); }
+        for (var i = 0; i < uniforms.cols; i = i + 1) { result[base + i] = exp(f32(logits[base + i]) - m) / s; }
+      }
+    `;
+  }
+}
