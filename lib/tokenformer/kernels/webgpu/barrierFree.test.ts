@@ -59,12 +59,18 @@ describe.runIf(existsSync(SWIFTSHADER_ICD))('barrier-free WebGPU kernels (SwiftS
     ['batched NN', [3, 9, 6], [3, 6, 11], false, false],
     ['batched NT, shared b', [3, 9, 6], [1, 11, 6], false, true],
     ['1×1', [1, 1], [1, 1], false, false],
+    // Sizes in fours take the vec4 loops.
+    ['NT vec4', [36, 12], [22, 12], false, true],
+    ['NN vec4', [38, 12], [12, 20], false, false],
+    ['TN vec4', [12, 36], [12, 20], true, false],
+    ['batched NN vec4, shared b', [3, 9, 12], [1, 12, 16], false, false],
   ];
   for (const [name, sa, sb, ta, tb] of products) {
     it(`matMul ${name} ${JSON.stringify(sa)}·${JSON.stringify(sb)} matches cpu`, async () => {
       kernels.setBarrierFreeKernels('on');
       const r = await compare([sa, sb], (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb));
-      expect(r.programs).toContain('labMatMul');
+      expect(r.programs).toContain(name.includes('vec4') ? 'labMatMul_' : 'labMatMul');
+      expect(r.programs.includes('_vec4')).toBe(name.includes('vec4'));
       expect(r.max).toBeLessThan(1e-5);
     });
   }

@@ -3,7 +3,7 @@
 // shape on a hardware GPU unless asked, goes to tfjs's own kernel. Registered under tfjs's names, so callers are as before.
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { MatMulProgram, ReduceProgram, RowSoftmaxProgram, type MatMulShape, type ReduceOp } from './barrierFreePrograms';
+import { LabMatMulProgram, LabReduceProgram, LabSoftmaxProgram, type MatMulShape, type ReduceOp } from './barrierFreePrograms';
 
 /**
  * 'auto': the barrier-free programs on a software adapter only (measured faster there; not yet measured on a GPU);
@@ -72,7 +72,7 @@ function matMul(backend: Backend, a: Info, b: Info, transposeA: boolean, transpo
   if (!isFloat(a) || !isFloat(b)) return null;
   const s = matMulShape(a, b, transposeA, transposeB);
   if (!s) return null;
-  return backend.runWebGPUProgram(new MatMulProgram(s, a.shape.length === 2), [a, b], 'float32', MatMulProgram.uniformsFor(s));
+  return backend.runWebGPUProgram(new LabMatMulProgram(s, a.shape.length === 2), [a, b], 'float32', LabMatMulProgram.uniformsFor(s));
 }
 
 /**
@@ -93,7 +93,7 @@ function reduce(backend: Backend, x: Info, axes: number | number[], keepDims: bo
   const outputs = trailing ? outer : inner;
   if (outputs < MIN_ROWS || outer * inner === 0) return null;
   const outShape = x.shape.map((d, i) => (ax.includes(i) ? 1 : d)).filter((_, i) => keepDims || !ax.includes(i));
-  return backend.runWebGPUProgram(new ReduceProgram(op, leading && !trailing, outputs, outShape), [x], 'float32', rowsCols(outer, inner));
+  return backend.runWebGPUProgram(new LabReduceProgram(op, leading && !trailing, outputs, outShape), [x], 'float32', rowsCols(outer, inner));
 }
 
 const rowsCols = (rows: number, cols: number) => [
@@ -107,7 +107,7 @@ function softmax(backend: Backend, logits: Info, dim: number): Info | null {
   const cols = logits.shape[rank - 1];
   const rows = tf.util.sizeFromShape(logits.shape) / Math.max(cols, 1);
   if (rows < MIN_ROWS || cols === 0) return null;
-  return backend.runWebGPUProgram(new RowSoftmaxProgram(rows, logits.shape), [logits], 'float32', rowsCols(rows, cols));
+  return backend.runWebGPUProgram(new LabSoftmaxProgram(rows, logits.shape), [logits], 'float32', rowsCols(rows, cols));
 }
 
 type Attrs = Record<string, unknown>;

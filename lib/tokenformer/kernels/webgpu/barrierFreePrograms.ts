@@ -43,10 +43,12 @@ export interface MatMulShape {
  * loads per TILE² multiply-adds; neighbouring invocations take neighbouring column blocks, so B's rows are read in
  * order. Edge blocks clamp their reads into range and skip the writes past the edge.
  */
-export class MatMulProgram extends FlatProgram {
+export class LabMatMulProgram extends FlatProgram {
   variableNames = ['A', 'B'];
   shaderKey: string;
   uniforms = 'M : i32, N : i32, K : i32, tilesN : i32, tiles : i32, batch : i32, aStride : i32, bStride : i32,';
+  /** Set for vec4 bindings (one 16-byte load per 4 values): [4, 4] when the layout allows it, else unset. */
+  variableComponents?: number[];
   private readonly transposeA: boolean;
   private readonly transposeB: boolean;
 
@@ -56,7 +58,9 @@ export class MatMulProgram extends FlatProgram {
     super(flat ? [s.m, s.n] : [s.batch, s.m, s.n], tiles * s.batch);
     this.transposeA = s.transposeA;
     this.transposeB = s.transposeB;
-    this.shaderKey = `labMatMul_${s.transposeA ? 'T' : 'N'}${s.transposeB ? 'T' : 'N'}`;
+    const vec4 = vec4Layout(s);
+    if (vec4) this.variableComponents = [4, 4];
+    this.shaderKey = `labMatMul_${s.transposeA ? 'T' : 'N'}${s.transposeB ? 'T' : 'N'}${vec4 ? '_vec4' : ''}`;
   }
 
   /** The program-defined uniforms, in `uniforms` order. */
@@ -69,9 +73,7 @@ export class MatMulProgram extends FlatProgram {
 
   getUserCode(): string {
     const idx = [...Array(TILE).keys()];
-    // Flat offsets into A and B for row r / column c at depth k, in each layout.
-    const a = (r: string) => (this.transposeA ? `aBase + k * uniforms.M + ${r}` : `aBase + ${r} * uniforms.K + k`);
-    const b = (c: string) => (this.transposeB ? `bBase + ${c} * uniforms.K + k` : `bBase + k * uniforms.N + ${c}`);
+    const loop = this.variableComponents ? this.vec4Loop() : this.scalarLoop();
     return `
       fn main(index : i32) {
         if (index >= uniforms.tiles * uniforms.batch) { return; }
@@ -84,10 +86,7 @@ export class MatMulProgram extends FlatProgram {
         ${idx.map((i) => `let ra${i} = min(r0 + ${i}, uniforms.M - 1);`).join('\n        ')}
         ${idx.map((j) => `let cb${j} = min(c0 + ${j}, uniforms.N - 1);`).join('\n        ')}
         ${idx.map((i) => `var acc${i} = vec4<f32>(0.0);`).join('\n        ')}
-        for (var k = 0; k < uniforms.K; k = k + 1) {
-          let bv = vec4<f32>(${idx.map((j) => `f32(B[${b(`cb${j}`)}])`).join(', ')});
-          ${idx.map((i) => `acc${i} = fma(vec4<f32>(f32(A[${a(`ra${i}`)}])), bv, acc${i});`).join('\n          ')}
-        }
+        ${loop}
         let outBase = bi * uniforms.M * uniforms.N;
         ${idx
           .map(
@@ -100,6 +99,59 @@ export class MatMulProgram extends FlatProgram {
       }
     `;
   }
+
+  /** One k at a time, scalar loads: any shape. */
+  private scalarLoop(): string {
+    const idx = [...Array(TILE).keys()];
+    // Flat offsets into A and B for row r / column c at depth k, in each layout.
+    const a = (r: string) => (this.transposeA ? `aBase + k * uniforms.M + ${r}` : `aBase + ${r} * uniforms.K + k`);
+    const b = (c: string) => (this.transposeB ? `bBase + ${c} * uniforms.K + k` : `bBase + k * uniforms.N + ${c}`);
+    return `
+        for (var k = 0; k < uniforms.K; k = k + 1) {
+          let bv = vec4<f32>(${idx.map((j) => `f32(B[${b(`cb${j}`)}])`).join(', ')});
+          ${idx.map((i) => `acc${i} = fma(vec4<f32>(f32(A[${a(`ra${i}`)}])), bv, acc${i});`).join('\n          ')}
+        }`;
+  }
+
+  /**
+   * vec4 loads along whichever axis each operand holds contiguously (vec4Layout says when the sizes allow it):
+   * NN and NT step k by 4 (A's rows are contiguous in k), TN steps k by 1 with A and B rows read 4 wide.
+   */
+  private vec4Loop(): string {
+    const idx = [...Array(TILE).keys()];
+    const aRow = (i: number) => `vec4<f32>(A[(aBase + ra${i} * uniforms.K + k) / 4])`;
+    if (this.transposeA) {
+      return `
+        for (var k = 0; k < uniforms.K; k = k + 1) {
+          let av = vec4<f32>(A[(aBase + k * uniforms.M + r0) / 4]);
+          let bv = vec4<f32>(B[(bBase + k * uniforms.N + c0) / 4]);
+          ${idx.map((i) => `acc${i} = fma(vec4<f32>(av[${i}]), bv, acc${i});`).join('\n          ')}
+        }`;
+    }
+    if (this.transposeB) {
+      return `
+        for (var k = 0; k < uniforms.K; k = k + 4) {
+          ${idx.map((j) => `let b${j} = vec4<f32>(B[(bBase + cb${j} * uniforms.K + k) / 4]);`).join('\n          ')}
+          ${idx.map((i) => `let a${i} = ${aRow(i)};\n          acc${i} = acc${i} + vec4<f32>(${idx.map((j) => `dot(a${i}, b${j})`).join(', ')});`).join('\n          ')}
+        }`;
+    }
+    return `
+        for (var k = 0; k < uniforms.K; k = k + 4) {
+          ${idx.map((j) => `let b${j} = vec4<f32>(B[(bBase + (k + ${j}) * uniforms.N + c0) / 4]);`).join('\n          ')}
+          ${idx.map((i) => `let a${i} = ${aRow(i)};\n          acc${i} = fma(vec4<f32>(a${i}.x), b0, fma(vec4<f32>(a${i}.y), b1, fma(vec4<f32>(a${i}.z), b2, fma(vec4<f32>(a${i}.w), b3, acc${i}))));`).join('\n          ')}
+        }`;
+  }
+}
+
+/**
+ * Whether both operands can be read as vec4: the contiguous axis each is read along, and every row start, must be
+ * a multiple of 4 (NN: k and n; NT: k; TN: m and n). TT, rare here, always takes scalar loads.
+ */
+export function vec4Layout(s: Pick<MatMulShape, 'm' | 'n' | 'k' | 'transposeA' | 'transposeB'>): boolean {
+  if (s.transposeA && s.transposeB) return false;
+  if (s.transposeA) return s.m % 4 === 0 && s.n % 4 === 0;
+  if (s.transposeB) return s.k % 4 === 0;
+  return s.k % 4 === 0 && s.n % 4 === 0;
 }
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
@@ -109,7 +161,7 @@ export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
  * contiguous `inner` values; `columns` mode reduces each of the `inner` columns over the `outer` rows (a bias
  * gradient's sum over positions), with neighbouring invocations reading neighbouring values.
  */
-export class ReduceProgram extends FlatProgram {
+export class LabReduceProgram extends FlatProgram {
   variableNames = ['x'];
   shaderKey: string;
   uniforms = 'outer : i32, inner : i32,';
@@ -145,7 +197,7 @@ export class ReduceProgram extends FlatProgram {
 }
 
 /** softmax over the contiguous last `cols` values, one row per invocation (max, then Σexp, then the quotients). */
-export class RowSoftmaxProgram extends FlatProgram {
+export class LabSoftmaxProgram extends FlatProgram {
   variableNames = ['logits'];
   shaderKey = 'labRowSoftmax';
   uniforms = 'rows : i32, cols : i32,';
