@@ -100,45 +100,73 @@ export class LabMatMulProgram extends FlatProgram {
     `;
   }
 
+  // Offsets are computed once before each loop and advanced by additions inside it: SwiftShader's JIT (Subzero)
+  // hoists nothing, so an index expression with uniforms in the loop costs loads and multiplies on every k.
+
   /** One k at a time, scalar loads: any shape. */
   private scalarLoop(): string {
     const idx = [...Array(TILE).keys()];
-    // Flat offsets into A and B for row r / column c at depth k, in each layout.
-    const a = (r: string) => (this.transposeA ? `aBase + k * uniforms.M + ${r}` : `aBase + ${r} * uniforms.K + k`);
-    const b = (c: string) => (this.transposeB ? `bBase + ${c} * uniforms.K + k` : `bBase + k * uniforms.N + ${c}`);
+    const aSetup = this.transposeA ? 'var aK = aBase;' : idx.map((i) => `let aRow${i} = aBase + ra${i} * uniforms.K;`).join(' ');
+    const bSetup = this.transposeB ? idx.map((j) => `let bCol${j} = bBase + cb${j} * uniforms.K;`).join(' ') : 'var bK = bBase;';
+    const a = (i: number) => (this.transposeA ? `A[aK + ra${i}]` : `A[aRow${i} + k]`);
+    const b = (j: number) => (this.transposeB ? `B[bCol${j} + k]` : `B[bK + cb${j}]`);
+    const advance = [this.transposeA ? 'aK = aK + m;' : '', this.transposeB ? '' : 'bK = bK + n;'].join(' ');
     return `
-        for (var k = 0; k < uniforms.K; k = k + 1) {
-          let bv = vec4<f32>(${idx.map((j) => `f32(B[${b(`cb${j}`)}])`).join(', ')});
-          ${idx.map((i) => `acc${i} = fma(vec4<f32>(f32(A[${a(`ra${i}`)}])), bv, acc${i});`).join('\n          ')}
+        let kEnd = uniforms.K; let m = uniforms.M; let n = uniforms.N;
+        ${aSetup}
+        ${bSetup}
+        for (var k = 0; k < kEnd; k = k + 1) {
+          let bv = vec4<f32>(${idx.map((j) => `f32(${b(j)})`).join(', ')});
+          ${idx.map((i) => `acc${i} = fma(vec4<f32>(f32(${a(i)})), bv, acc${i});`).join('\n          ')}
+          ${advance}
         }`;
   }
 
   /**
    * vec4 loads along whichever axis each operand holds contiguously (vec4Layout says when the sizes allow it):
    * NN and NT step k by 4 (A's rows are contiguous in k), TN steps k by 1 with A and B rows read 4 wide.
+   * Offsets here count vec4s.
    */
   private vec4Loop(): string {
     const idx = [...Array(TILE).keys()];
-    const aRow = (i: number) => `vec4<f32>(A[(aBase + ra${i} * uniforms.K + k) / 4])`;
     if (this.transposeA) {
       return `
-        for (var k = 0; k < uniforms.K; k = k + 1) {
-          let av = vec4<f32>(A[(aBase + k * uniforms.M + r0) / 4]);
-          let bv = vec4<f32>(B[(bBase + k * uniforms.N + c0) / 4]);
+        let kEnd = uniforms.K; let aStep = uniforms.M / 4; let bStep = uniforms.N / 4;
+        var aK = (aBase + r0) / 4;
+        var bK = (bBase + c0) / 4;
+        for (var k = 0; k < kEnd; k = k + 1) {
+          let av = vec4<f32>(A[aK]);
+          let bv = vec4<f32>(B[bK]);
           ${idx.map((i) => `acc${i} = fma(vec4<f32>(av[${i}]), bv, acc${i});`).join('\n          ')}
+          aK = aK + aStep;
+          bK = bK + bStep;
         }`;
     }
+    const aRows = idx.map((i) => `let aRow${i} = (aBase + ra${i} * uniforms.K) / 4;`).join(' ');
+    const aLoads = idx.map((i) => `let a${i} = vec4<f32>(A[aRow${i} + k]);`).join('\n          ');
     if (this.transposeB) {
       return `
-        for (var k = 0; k < uniforms.K; k = k + 4) {
-          ${idx.map((j) => `let b${j} = vec4<f32>(B[(bBase + cb${j} * uniforms.K + k) / 4]);`).join('\n          ')}
-          ${idx.map((i) => `let a${i} = ${aRow(i)};\n          acc${i} = acc${i} + vec4<f32>(${idx.map((j) => `dot(a${i}, b${j})`).join(', ')});`).join('\n          ')}
+        let kEnd = uniforms.K / 4;
+        ${aRows}
+        ${idx.map((j) => `let bCol${j} = (bBase + cb${j} * uniforms.K) / 4;`).join(' ')}
+        for (var k = 0; k < kEnd; k = k + 1) {
+          ${idx.map((j) => `let b${j} = vec4<f32>(B[bCol${j} + k]);`).join('\n          ')}
+          ${aLoads}
+          ${idx.map((i) => `acc${i} = acc${i} + vec4<f32>(${idx.map((j) => `dot(a${i}, b${j})`).join(', ')});`).join('\n          ')}
         }`;
     }
     return `
-        for (var k = 0; k < uniforms.K; k = k + 4) {
-          ${idx.map((j) => `let b${j} = vec4<f32>(B[(bBase + (k + ${j}) * uniforms.N + c0) / 4]);`).join('\n          ')}
-          ${idx.map((i) => `let a${i} = ${aRow(i)};\n          acc${i} = fma(vec4<f32>(a${i}.x), b0, fma(vec4<f32>(a${i}.y), b1, fma(vec4<f32>(a${i}.z), b2, fma(vec4<f32>(a${i}.w), b3, acc${i}))));`).join('\n          ')}
+        let kEnd = uniforms.K / 4; let n1 = uniforms.N / 4; let n2 = n1 + n1; let n3 = n2 + n1; let n4 = n2 + n2;
+        ${aRows}
+        var bK = (bBase + c0) / 4;
+        for (var k = 0; k < kEnd; k = k + 1) {
+          let b0 = vec4<f32>(B[bK]);
+          let b1 = vec4<f32>(B[bK + n1]);
+          let b2 = vec4<f32>(B[bK + n2]);
+          let b3 = vec4<f32>(B[bK + n3]);
+          ${aLoads}
+          ${idx.map((i) => `acc${i} = fma(vec4<f32>(a${i}.x), b0, fma(vec4<f32>(a${i}.y), b1, fma(vec4<f32>(a${i}.z), b2, fma(vec4<f32>(a${i}.w), b3, acc${i}))));`).join('\n          ')}
+          bK = bK + n4;
         }`;
   }
 }
