@@ -63,6 +63,7 @@ describe.runIf(existsSync(SWIFTSHADER_ICD))('barrier-free WebGPU kernels (SwiftS
     ['NT vec4', [36, 12], [22, 12], false, true],
     ['NN vec4', [38, 12], [12, 20], false, false],
     ['TN vec4', [12, 36], [12, 20], true, false],
+    ['TN vec4, k not in fours', [13, 36], [13, 20], true, false],
     ['batched NN vec4, shared b', [3, 9, 12], [1, 12, 16], false, false],
   ];
   for (const [name, sa, sb, ta, tb] of products) {

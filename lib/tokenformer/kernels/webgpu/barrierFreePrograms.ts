@@ -130,14 +130,30 @@ export class LabMatMulProgram extends FlatProgram {
   private vec4Loop(): string {
     const idx = [...Array(TILE).keys()];
     if (this.transposeA) {
+      // Four k per pass (then the rest one by one): with 2 loads per 16 multiply-adds, the loop's own count and
+      // checks would otherwise cost as much as its work.
+      const body = (aAt: string, bAt: string) => `{
+            let av = vec4<f32>(A[${aAt}]);
+            let bv = vec4<f32>(B[${bAt}]);
+            ${idx.map((i) => `acc${i} = fma(vec4<f32>(av[${i}]), bv, acc${i});`).join(' ')}
+          }`;
       return `
         let kEnd = uniforms.K; let aStep = uniforms.M / 4; let bStep = uniforms.N / 4;
+        let a2 = aStep + aStep; let a3 = a2 + aStep; let a4 = a2 + a2;
+        let b2 = bStep + bStep; let b3 = b2 + bStep; let b4 = b2 + b2;
         var aK = (aBase + r0) / 4;
         var bK = (bBase + c0) / 4;
-        for (var k = 0; k < kEnd; k = k + 1) {
-          let av = vec4<f32>(A[aK]);
-          let bv = vec4<f32>(B[bK]);
-          ${idx.map((i) => `acc${i} = fma(vec4<f32>(av[${i}]), bv, acc${i});`).join('\n          ')}
+        var k = 0;
+        for (; k + 3 < kEnd; k = k + 4) {
+          ${body('aK', 'bK')}
+          ${body('aK + aStep', 'bK + bStep')}
+          ${body('aK + a2', 'bK + b2')}
+          ${body('aK + a3', 'bK + b3')}
+          aK = aK + a4;
+          bK = bK + b4;
+        }
+        for (; k < kEnd; k = k + 1) {
+          ${body('aK', 'bK')}
           aK = aK + aStep;
           bK = bK + bStep;
         }`;
