@@ -99,7 +99,8 @@ test('WebGL: the same parity and training', async ({ page }) => {
 });
 
 // Both on SwiftShader here. With tfjs's own matmuls and reductions (workgroup barriers, which SwiftShader runs slowly)
-// WebGPU's parity steps took 1.96x WebGL's (1,022 vs 522 ms); with the barrier-free kernels 1.11x (593 vs 532 ms).
+// WebGPU's parity steps took 1.96x WebGL's (1,022 vs 522 ms); with the barrier-free kernels 1.1-1.3x (593 vs 532 ms
+// under load, 391 vs 296 ms on a quieter machine).
 test('WebGPU on a software adapter keeps pace with WebGL', () => {
   const { webgpu, webgl } = reports;
   test.skip(!webgpu || !webgl, 'needs both parity reports from the tests above');
@@ -107,7 +108,7 @@ test('WebGPU on a software adapter keeps pace with WebGL', () => {
   const [gpu, gl] = [total(webgpu!), total(webgl!)];
   console.log(`parity training steps, summed over the three norms: webgpu ${gpu.toFixed(0)} ms, webgl ${gl.toFixed(0)} ms`);
   test.info().annotations.push({ type: 'ms per step, three norms', description: `webgpu ${gpu.toFixed(0)}, webgl ${gl.toFixed(0)}` });
-  expect(gpu, `webgpu ${gpu} ms vs webgl ${gl} ms`).toBeLessThan(1.5 * gl);
+  expect(gpu, `webgpu ${gpu} ms vs webgl ${gl} ms`).toBeLessThan(1.6 * gl);
 });
 
 // The notebook's cells as bundled; only the widget's batch is lowered from 16 to 4, because SwiftShader runs even the
