@@ -45,5 +45,33 @@ async function install(software: boolean): Promise<string | null> {
   const nav = (globalThis as { navigator?: object }).navigator;
   if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
   else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  await registerWebGPUBackend(gpu);
   return null;
+}
+
+type Adapter = { limits: Record<string, number>; features: Set<string>; info?: unknown; requestDevice(d: object): Promise<unknown> };
+
+/**
+ * tfjs-webgpu registers its backend when it is imported, and only if navigator.gpu exists then; the engine (and so
+ * that import) usually loads before this runs. Registers the same backend (WebGPUBackend on a device with the
+ * adapter's limits, as tfjs asks for them) when that registration was skipped.
+ */
+async function registerWebGPUBackend(gpu: { requestAdapter(o?: object): Promise<unknown> }): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  if (tf.findBackendFactory('webgpu')) return;
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  if (tf.findBackendFactory('webgpu')) return; // the import just registered it (navigator.gpu exists now)
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const adapter = (await gpu.requestAdapter({ powerPreference: 'high-performance' })) as Adapter;
+      const limits = ['maxComputeWorkgroupStorageSize', 'maxComputeWorkgroupsPerDimension', 'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupSizeX', 'maxComputeInvocationsPerWorkgroup'];
+      const device = await adapter.requestDevice({
+        requiredFeatures: adapter.features.has('timestamp-query') ? ['timestamp-query'] : [],
+        requiredLimits: Object.fromEntries(limits.map((k) => [k, adapter.limits[k]])),
+      });
+      return new WebGPUBackend(device as ConstructorParameters<typeof WebGPUBackend>[0], adapter.info as ConstructorParameters<typeof WebGPUBackend>[1]);
+    },
+    3,
+  );
 }

@@ -11,7 +11,7 @@ import { loadCheckpointFile, loadTokenizerFile, memoryBudgetFlag, openEngine, re
 const common = {
   checkpoint: { type: 'string', required: true, help: 'model file: .safetensors (ours or reference) or PyTorch .bin/.pt' },
   config: { type: 'string', help: 'reference config (.json or .yml; several joined by commas) when the file has none' },
-  backend: { type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend' },
+  backend: { type: 'string', default: 'wasm', choices: ['wasm', 'cpu', 'webgpu'], help: 'tfjs backend (webgpu: through Dawn, the GPU or SwiftShader)' },
 } as const;
 
 export const logitsSpec: CommandSpec = {
