@@ -2,8 +2,8 @@
 // composed stock ops, on row lengths that stress the workgroup reductions (1, 20, 48, 256, 512, 1000+, non-multiples
 // of 64 and 256), plus non-finite inputs for the cross-entropy and the AdamW `ok` path.
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, test } from 'vitest';
-import { HAS_NODE_WEBGPU, useWebGPU } from '../../../testing/webgpu';
+import { afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { HAS_NODE_WEBGPU, takeGpuErrors, useWebGPU } from '../../../testing/webgpu';
 import { adamwCoefficients, adamwUpdate, ADAMW_UPDATE } from '../../../train/adamwKernel';
 import { NORM_ACTIVATIONS } from '../../config';
 import { normBackward as normBackwardOp, normForward as normForwardOp } from '../../ops/pattentionNorm';
@@ -47,6 +47,9 @@ describe.runIf(HAS_NODE_WEBGPU)('WGSL kernels on webgpu', () => {
   beforeAll(async () => {
     await useWebGPU();
     setCustomKernelsEnabled(true);
+  });
+  afterEach(() => {
+    expect(takeGpuErrors()).toEqual([]);
   });
 
   test.each(NORM_ACTIVATIONS)('%s forward, factor and backward match the JS kernel on rows of every length', async (norm) => {
