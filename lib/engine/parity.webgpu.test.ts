@@ -33,6 +33,8 @@ describe.runIf(HAS_NODE_WEBGPU)('Engine.parity on webgpu (Node, SwiftShader)', (
     expect(report.backend).toBe('webgpu');
     expect(report.gpuErrors).toEqual([]);
     for (const name of FUSED) expect(counts.get(name) ?? 0, name).toBeGreaterThan(0);
+    // The report's own count, the one /parity shows from the browser's worker: every AdamW step ran the p program.
+    expect(report.fusedKernelRuns.tfAdamW_p).toBe(counts.get(ADAMW_UPDATE));
     if (process.env.PARITY_PRINT) console.log(JSON.stringify({ counts: Object.fromEntries(FUSED.map((n) => [n, counts.get(n)])), results: report.results }));
     expect(report.results.map((r) => r.norm)).toEqual(['l2_norm_gelu', 'gelu_l2_norm', 'softmax']);
     for (const r of report.results) {

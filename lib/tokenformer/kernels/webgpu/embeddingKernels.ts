@@ -3,7 +3,7 @@
 // kernels' error, so the loss turns non-finite and the divergence guard stops the step.
 import * as tf from '@tensorflow/tfjs-core';
 import { GATHER_ROWS, SCATTER_ADD_ROWS, SOFTMAX_XENT, SOFTMAX_XENT_GRAD } from '../embeddingKernels';
-import { checkDtypes, elementwiseWorkgroups, ELEMENTWISE_WG, F32_LOWEST, reduceSnippet, rowWorkgroupSize, runProgram, webgpu } from './program';
+import { checkDtypes, elementwiseWorkgroups, ELEMENTWISE_WG, F32_LOWEST, rowLayout, runProgram, sumLoop, webgpu, type RowLayout } from './program';
 
 type Info = tf.TensorInfo;
 
@@ -85,6 +85,26 @@ const scatterBody = (wg: number) => `
     }
   }`;
 
+/** The same sum with one invocation per output row and no barriers (the software-adapter layout). */
+const scatterThreadBody = `
+  fn main(index : i32) {
+    let r = index;
+    if (r >= uniforms.rows) { return; }
+    let d = uniforms.d;
+    let o = r * d;
+    for (var j = 0; j < d; j++) { result[o + j] = 0.0; }
+    var bad = false;
+    for (var i = 0; i < uniforms.count; i++) {
+      let id = ids[i];
+      if (id < 0 || id >= uniforms.rows) { bad = true; }
+      if (id == r) {
+        let src = i * d;
+        for (var j = 0; j < d; j++) { result[o + j] += dy[src + j]; }
+      }
+    }
+    if (bad) { for (var j = 0; j < d; j++) { result[o + j] = uniforms.NAN; } }
+  }`;
+
 tf.registerKernel({
   kernelName: SCATTER_ADD_ROWS,
   backendName: 'webgpu',
@@ -95,10 +115,21 @@ tf.registerKernel({
     if (dy.shape.length !== 2 || ids.shape.length !== 1 || ids.shape[0] !== dy.shape[0] || !Number.isInteger(rows) || rows < 0) {
       throw new Error(`${SCATTER_ADD_ROWS}: expects dy [N, d], ids [N] and rows ≥ 0, got [${dy.shape}], [${ids.shape}], rows ${rows}`);
     }
+    const be = webgpu(backend);
+    const L = rowLayout(be, dy.shape[1]);
     const wg = 64;
+    const thread = L.mode === 'thread';
     return runProgram(
-      webgpu(backend),
-      { key: 'tfScatterAddRows', inputs: ['dy', 'ids'], outputShape: [rows, dy.shape[1]], workgroups: rows, workgroupSize: wg, uniforms: 'rows : i32, d : i32, count : i32,', body: scatterBody(wg) },
+      be,
+      {
+        key: `tfScatterAddRows_${L.mode}`,
+        inputs: ['dy', 'ids'],
+        outputShape: [rows, dy.shape[1]],
+        workgroups: thread ? Math.ceil(rows / wg) : rows,
+        workgroupSize: wg,
+        uniforms: 'rows : i32, d : i32, count : i32,',
+        body: thread ? scatterThreadBody : scatterBody(wg),
+      },
       [dy, ids],
       [int(rows), int(dy.shape[1]), int(ids.shape[0])],
     );
@@ -109,35 +140,32 @@ tf.registerKernel({
  * Softmax of a logits row, shared by the p and nll programs: the row max, then z = Σ exp(l − max). A NaN or +Inf
  * logit makes the row NaN (as in the JS kernel) explicitly, since WGSL leaves NaN and Inf arithmetic to the device.
  */
-const xentHead = (wg: number) => `${reduceSnippet(wg)}
+const xentHead = (L: RowLayout) => `${L.reduce}
   fn finiteOrNegInf(x : f32) -> bool { return !isnan(x) && x != uniforms.INFINITY; }
   fn ex(x : f32, mx : f32) -> f32 { return select(exp(x - mx), 0.0, x == -uniforms.INFINITY); }
   fn main(index : i32) {
-    let row = index / ${wg};
-    let tid = i32(localIndex);
-    let valid = row < uniforms.rows;
+    ${L.head}
     let v = uniforms.v;
     let o = row * v;
     var mx = ${F32_LOWEST};
     var badCount = 0.0;
-    for (var j = tid; valid && j < v; j += ${wg}) {
+    for (var j = tid; valid && j < v; j += ${L.step}) {
       let x = logits[o + j];
       if (finiteOrNegInf(x)) { mx = max(mx, x); } else { badCount += 1.0; }
     }
     let rowMx = rowMax(mx);
-    var z = 0.0;
-    for (var j = tid; valid && j < v; j += ${wg}) { z += ex(logits[o + j], rowMx); }
+    ${sumLoop(L, 'z', 'f32', 'ex(logits[o + j], rowMx)', 'v')}
     let sums = rowSum2(vec2<f32>(z, badCount));
     let bad = sums.y > 0.0;`;
 
-const xentProbBody = (wg: number) => `${xentHead(wg)}
+const xentProbBody = (L: RowLayout) => `${xentHead(L)}
     let inv = 1.0 / sums.x;
-    for (var j = tid; valid && j < v; j += ${wg}) {
+    for (var j = tid; valid && j < v; j += ${L.step}) {
       result[o + j] = select(ex(logits[o + j], rowMx) * inv, uniforms.NAN, bad);
     }
   }`;
 
-const xentNllBody = (wg: number) => `${xentHead(wg)}
+const xentNllBody = (L: RowLayout) => `${xentHead(L)}
     if (valid && tid == 0) {
       let t = targets[row];
       if (t == -1) { result[row] = 0.0; }
@@ -157,13 +185,13 @@ tf.registerKernel({
     checkDtypes(SOFTMAX_XENT, { logits, targets }, ['targets']);
     if (logits.shape.length !== 2 || targets.shape.length !== 1 || targets.shape[0] !== logits.shape[0]) throw new Error(`${SOFTMAX_XENT}: expects logits [N, V] and targets [N], got [${logits.shape}], [${targets.shape}]`);
     const [rows, v] = logits.shape;
-    const wg = rowWorkgroupSize(v);
     const be = webgpu(backend);
+    const L = rowLayout(be, v);
     const uniforms = [int(rows), int(v)];
-    const spec = { workgroups: rows, workgroupSize: wg, uniforms: 'rows : i32, v : i32,' };
+    const spec = { workgroups: L.workgroups(rows), workgroupSize: L.workgroupSize, uniforms: 'rows : i32, v : i32,' };
     // Two programs (one output each), both reducing the row: p [N, V], then nll [N].
-    const p = runProgram(be, { ...spec, key: 'tfSoftmaxXentP', inputs: ['logits'], outputShape: [rows, v], body: xentProbBody(wg) }, [logits], uniforms);
-    const nll = runProgram(be, { ...spec, key: 'tfSoftmaxXentNll', inputs: ['logits', 'targets'], outputShape: [rows], body: xentNllBody(wg) }, [logits, targets], uniforms);
+    const p = runProgram(be, { ...spec, key: `tfSoftmaxXentP_${L.mode}`, inputs: ['logits'], outputShape: [rows, v], body: xentProbBody(L) }, [logits], uniforms);
+    const nll = runProgram(be, { ...spec, key: `tfSoftmaxXentNll_${L.mode}`, inputs: ['logits', 'targets'], outputShape: [rows], body: xentNllBody(L) }, [logits, targets], uniforms);
     return [p, nll];
   },
 });

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NormActivation } from '../../config';
 import { GELU, GELU_GRAD, normHasGradFactor, PATTENTION_NORM, PATTENTION_NORM_GRAD } from '../pattentionNormKernels';
-import { checkDtypes, elementwiseWorkgroups, ELEMENTWISE_WG, F32_LOWEST, GELU_SNIPPET, reduceSnippet, rowsAndCols, rowWorkgroupSize, runProgram, webgpu } from './program';
+import { checkDtypes, elementwiseWorkgroups, ELEMENTWISE_WG, F32_LOWEST, GELU_SNIPPET, rowLayout, rowsAndCols, runProgram, sumLoop, webgpu, type RowLayout } from './program';
 
 type Info = tf.TensorInfo;
 
@@ -18,58 +18,53 @@ function checkNorm(kernel: string, norm: unknown, scaleTokens: unknown): NormAct
 // The per-row uniforms every row kernel here declares: rows, the row length n and the normalisation's m.
 const ROW_UNIFORMS = 'rows : i32, n : i32, m : f32,';
 
-/** Row prologue: `row`, `tid`, `valid` (rows past the dispatch still reach the barriers, doing nothing). */
-const rowHead = (wg: number) => `
-    let row = index / ${wg};
-    let tid = i32(localIndex);
-    let valid = row < uniforms.rows;
+/** Row prologue: `row`, `tid`, `valid` (rows past the dispatch still reach the barriers, doing nothing), `o`. */
+const rowHead = (L: RowLayout) => `
+    ${L.head}
     let o = row * uniforms.n;`;
 
 /** The forward WGSL of `norm`, writing f (`out` 'f') or the backward factor (`out` 'grad'). */
-function forwardBody(norm: NormActivation, out: 'f' | 'grad', wg: number): string {
-  const loop = `for (var j = tid; valid && j < uniforms.n; j += ${wg})`;
+function forwardBody(norm: NormActivation, out: 'f' | 'grad', L: RowLayout): string {
+  const loop = `for (var j = tid; valid && j < uniforms.n; j += ${L.step})`;
   if (norm === 'l2_norm_gelu') {
     // u = a·s with a = √m/‖s‖; f = gelu(u), factor gelu'(u).
-    return `${reduceSnippet(wg)}${GELU_SNIPPET}
-  fn main(index : i32) {${rowHead(wg)}
-    var ss = 0.0;
-    ${loop} { let x = s[o + j]; ss += x * x; }
+    return `${L.reduce}${GELU_SNIPPET}
+  fn main(index : i32) {${rowHead(L)}
+    ${sumLoop(L, 'ss', 'f32', 's[o + j] * s[o + j]')}
     let a = sqrt(uniforms.m) / sqrt(rowSum(ss));
     ${loop} { result[o + j] = ${out === 'f' ? 'gelu' : 'geluGrad'}(a * s[o + j]); }
   }`;
   }
   if (norm === 'gelu_l2_norm') {
     // g = gelu(s); f = g·a with a = √m/‖g‖, factor gelu'(s)·a.
-    return `${reduceSnippet(wg)}${GELU_SNIPPET}
-  fn main(index : i32) {${rowHead(wg)}
-    var gg = 0.0;
-    ${loop} { let g = gelu(s[o + j]); gg += g * g; }
+    return `${L.reduce}${GELU_SNIPPET}
+  fn sq(x : f32) -> f32 { return x * x; }
+  fn main(index : i32) {${rowHead(L)}
+    ${sumLoop(L, 'gg', 'f32', 'sq(gelu(s[o + j]))')}
     let a = sqrt(uniforms.m) / sqrt(rowSum(gg));
     ${loop} { result[o + j] = ${out === 'f' ? 'gelu' : 'geluGrad'}(s[o + j]) * a; }
   }`;
   }
   // f = m·softmax(s), shifted by the row max.
-  return `${reduceSnippet(wg)}
-  fn main(index : i32) {${rowHead(wg)}
+  return `${L.reduce}
+  fn main(index : i32) {${rowHead(L)}
     var mx = ${F32_LOWEST};
     ${loop} { mx = max(mx, s[o + j]); }
     let rowMx = rowMax(mx);
-    var z = 0.0;
-    ${loop} { z += exp(s[o + j] - rowMx); }
+    ${sumLoop(L, 'z', 'f32', 'exp(s[o + j] - rowMx)')}
     let a = uniforms.m / rowSum(z);
     ${loop} { result[o + j] = exp(s[o + j] - rowMx) * a; }
   }`;
 }
 
 /** dS from dF (inputs s, f, df, and the forward's factor g for the GELU forms). */
-function backwardBody(norm: NormActivation, wg: number): string {
-  const loop = `for (var j = tid; valid && j < uniforms.n; j += ${wg})`;
+function backwardBody(norm: NormActivation, L: RowLayout): string {
+  const loop = `for (var j = tid; valid && j < uniforms.n; j += ${L.step})`;
   if (norm === 'l2_norm_gelu') {
     // du = dF·gelu'(u); ds = a·(du − s·(s·du)/‖s‖²), both sums in one reduction.
-    return `${reduceSnippet(wg)}
-  fn main(index : i32) {${rowHead(wg)}
-    var acc = vec2<f32>(0.0, 0.0);
-    ${loop} { let x = s[o + j]; acc += vec2<f32>(x * x, x * df[o + j] * g[o + j]); }
+    return `${L.reduce}
+  fn main(index : i32) {${rowHead(L)}
+    ${sumLoop(L, 'acc', 'vec2<f32>', 's[o + j] * vec2<f32>(s[o + j], df[o + j] * g[o + j])')}
     let sums = rowSum2(acc);
     let a = sqrt(uniforms.m) / sqrt(sums.x);
     let c = sums.y / sums.x;
@@ -78,10 +73,9 @@ function backwardBody(norm: NormActivation, wg: number): string {
   }
   // gelu_l2_norm: ds = g·(dF − f·(f·dF)/m) with g = gelu'(s)·√m/‖gelu(s)‖; softmax: ds = f·(dF − (f·dF)/m).
   const scale = norm === 'gelu_l2_norm' ? 'g[o + j]' : 'f[o + j]';
-  return `${reduceSnippet(wg)}
-  fn main(index : i32) {${rowHead(wg)}
-    var fd = 0.0;
-    ${loop} { fd += f[o + j] * df[o + j]; }
+  return `${L.reduce}
+  fn main(index : i32) {${rowHead(L)}
+    ${sumLoop(L, 'fd', 'f32', 'f[o + j] * df[o + j]')}
     let c = rowSum(fd) / uniforms.m;
     ${loop} { result[o + j] = ${scale} * (df[o + j] - ${norm === 'gelu_l2_norm' ? 'f[o + j] * c' : 'c'}); }
   }`;
@@ -89,10 +83,10 @@ function backwardBody(norm: NormActivation, wg: number): string {
 
 function runForward(be: unknown, s: Info, norm: NormActivation, m: number, out: 'f' | 'grad'): Info {
   const [rows, n] = rowsAndCols(s.shape);
-  const wg = rowWorkgroupSize(n);
+  const L = rowLayout(webgpu(be), n);
   return runProgram(
     webgpu(be),
-    { key: `tfPattentionNorm_${norm}_${out}`, inputs: ['s'], outputShape: s.shape, workgroups: rows, workgroupSize: wg, uniforms: ROW_UNIFORMS, body: forwardBody(norm, out, wg) },
+    { key: `tfPattentionNorm_${norm}_${out}_${L.mode}`, inputs: ['s'], outputShape: s.shape, workgroups: L.workgroups(rows), workgroupSize: L.workgroupSize, uniforms: ROW_UNIFORMS, body: forwardBody(norm, out, L) },
     [s],
     [{ type: 'int32', data: [rows] }, { type: 'int32', data: [n] }, { type: 'float32', data: [m] }],
   );
@@ -124,12 +118,12 @@ tf.registerKernel({
     if (normHasGradFactor(norm) && !g) throw new Error(`${norm} backward needs the gradient factor from a training forward pass`);
     for (const t of [f, df, g]) if (t && !tf.util.arraysEqual(t.shape, s.shape)) throw new Error(`${PATTENTION_NORM_GRAD}: input shapes [${t.shape}] and [${s.shape}] differ`);
     const [rows, n] = rowsAndCols(s.shape);
-    const wg = rowWorkgroupSize(n);
+    const L = rowLayout(webgpu(backend), n);
     // Only the inputs the WGSL reads: the pipeline's layout ('auto') drops unused bindings.
     const used: Record<NormActivation, Record<string, Info>> = { l2_norm_gelu: { s, df, g: g! }, gelu_l2_norm: { f, df, g: g! }, softmax: { f, df } };
     return runProgram(
       webgpu(backend),
-      { key: `tfPattentionNormGrad_${norm}`, inputs: Object.keys(used[norm]), outputShape: s.shape, workgroups: rows, workgroupSize: wg, uniforms: ROW_UNIFORMS, body: backwardBody(norm, wg) },
+      { key: `tfPattentionNormGrad_${norm}_${L.mode}`, inputs: Object.keys(used[norm]), outputShape: s.shape, workgroups: L.workgroups(rows), workgroupSize: L.workgroupSize, uniforms: ROW_UNIFORMS, body: backwardBody(norm, L) },
       Object.values(used[norm]),
       [{ type: 'int32', data: [rows] }, { type: 'int32', data: [n] }, { type: 'float32', data: [attrs!.scaleTokens as number] }],
     );

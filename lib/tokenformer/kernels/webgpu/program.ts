@@ -56,13 +56,85 @@ class FusedProgram implements WebGPUProgram {
   }
 }
 
+const runs = new Map<string, number>();
+
+/**
+ * How many times each fused program has run in this thread, by key (e.g. `tfAdamW_p`): evidence, in a worker that
+ * tests cannot instrument, that the ops took the fused path rather than the composed fallback.
+ */
+export function fusedProgramRuns(): Record<string, number> {
+  return Object.fromEntries(runs);
+}
+
 /** Runs `spec` on `inputs` (in spec.inputs order) and returns the new output; the backend owns the buffers. */
 export function runProgram(backend: WebGPUBackend, spec: ProgramSpec, inputs: Info[], uniforms: Uniform[] = [], dtype: tf.DataType = 'float32'): Info {
+  runs.set(spec.key, (runs.get(spec.key) ?? 0) + 1);
   return backend.runWebGPUProgram(new FusedProgram(spec), inputs, dtype, uniforms);
 }
 
 /** Workgroup size for a row kernel: 64 threads for short rows, 256 for rows long enough to keep them busy. */
 export const rowWorkgroupSize = (n: number) => (n >= 2048 ? 256 : 64);
+
+/**
+ * How a row kernel maps rows to invocations. 'workgroup': one workgroup per row, strided over its columns, sums in
+ * shared memory (the GPU layout: coalesced reads, many invocations per row). 'thread': one invocation per row, a
+ * serial loop with no barriers: on a software adapter (SwiftShader runs invocations as CPU SIMD lanes and each
+ * workgroup barrier as a fiber switch) it is several times faster. 'auto' picks 'thread' on software adapters.
+ */
+export type RowMode = 'auto' | 'workgroup' | 'thread';
+let rowMode: RowMode = 'auto';
+
+/** Sets the row layout (for tests and benchmarks); returns the previous one. */
+export function setRowMode(mode: RowMode): RowMode {
+  const prev = rowMode;
+  rowMode = mode;
+  return prev;
+}
+
+/** Whether tfjs's WebGPU adapter is a software one (SwiftShader, llvmpipe/lavapipe). */
+export function isSoftwareAdapter(backend: WebGPUBackend): boolean {
+  const info = (backend as unknown as { adapterInfo?: { vendor?: string; architecture?: string } }).adapterInfo;
+  return /swiftshader|llvmpipe|lavapipe|software/i.test(`${info?.vendor ?? ''} ${info?.architecture ?? ''}`);
+}
+
+/** The WGSL-facing description of a row layout: see RowMode. */
+export interface RowLayout {
+  mode: 'workgroup' | 'thread';
+  workgroupSize: number;
+  /** Distance between the columns one invocation visits. */
+  step: number;
+  /** Declares `row`, `tid` (first column of this invocation) and `valid` (row < uniforms.rows). */
+  head: string;
+  /** rowSum2, rowSum and rowMax: shared-memory trees, or the identity when a row is one invocation's. */
+  reduce: string;
+  workgroups(rows: number): number;
+}
+
+export function rowLayout(backend: WebGPUBackend, n: number): RowLayout {
+  const mode = rowMode === 'auto' ? (isSoftwareAdapter(backend) ? 'thread' : 'workgroup') : rowMode;
+  if (mode === 'thread') {
+    return {
+      mode,
+      workgroupSize: ELEMENTWISE_WG,
+      step: 1,
+      head: 'let row = index; let tid = 0; let valid = row < uniforms.rows;',
+      reduce: `
+  fn rowSum2(x : vec2<f32>) -> vec2<f32> { return x; }
+  fn rowSum(x : f32) -> f32 { return x; }
+  fn rowMax(x : f32) -> f32 { return x; }`,
+      workgroups: (rows) => Math.ceil(rows / ELEMENTWISE_WG),
+    };
+  }
+  const wg = rowWorkgroupSize(n);
+  return {
+    mode,
+    workgroupSize: wg,
+    step: wg,
+    head: `let row = index / ${wg}; let tid = i32(localIndex); let valid = row < uniforms.rows;`,
+    reduce: reduceSnippet(wg),
+    workgroups: (rows) => rows,
+  };
+}
 
 /** Workgroup size and count for an elementwise kernel over `size` elements. */
 export const ELEMENTWISE_WG = 64;
@@ -100,6 +172,21 @@ export const reduceSnippet = (wg: number) => `
     return r;
   }
 `;
+
+/**
+ * WGSL declaring `var name : type` = Σ of `expr` over this invocation's columns j < `n` of the row. In the thread
+ * layout a whole row is summed serially, in blocks of 64, so the float32 error grows like 64 + n/64 rather than n
+ * (the workgroup layout's strided partials and tree are already that short).
+ */
+export function sumLoop(L: RowLayout, name: string, type: 'f32' | 'vec2<f32>', expr: string, n = 'uniforms.n'): string {
+  if (L.mode === 'workgroup') return `var ${name} = ${type}(0.0); for (var j = tid; valid && j < ${n}; j += ${L.step}) { ${name} += ${expr}; }`;
+  return `var ${name} = ${type}(0.0);
+    for (var j0 = 0; valid && j0 < ${n}; j0 += 64) {
+      var part = ${type}(0.0);
+      for (var j = j0; j < min(j0 + 64, ${n}); j++) { part += ${expr}; }
+      ${name} += part;
+    }`;
+}
 
 /** The most negative finite float32, the start of a running max. */
 export const F32_LOWEST = '-3.4028234663852886e38';

@@ -12,6 +12,7 @@ import { GATHER_ROWS, gatherRows, SCATTER_ADD_ROWS, scatterAddRows, SOFTMAX_XENT
 import { runKernel, setCustomKernelsEnabled } from '../jsKernel';
 import { geluBackward, geluForward, normBackward, normForward } from '../normMath';
 import { GELU, GELU_GRAD, PATTENTION_NORM, PATTENTION_NORM_GRAD } from '../pattentionNormKernels';
+import { setRowMode } from './program';
 
 /** Deterministic values in [-amp, amp). */
 function rand(n: number, seed: number, amp = 3): Float32Array {
@@ -43,10 +44,14 @@ const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
 const ROWS = [1, 3, 7];
 const LENGTHS = [1, 20, 48, 63, 65, 256, 512, 1000, 2047, 2048, 4099];
 
-describe.runIf(HAS_NODE_WEBGPU)('WGSL kernels on webgpu', () => {
+// Both row layouts on every kernel: 'workgroup' (shared-memory sums, for GPUs) and 'thread' (a row per invocation,
+// what 'auto' picks on SwiftShader).
+describe.runIf(HAS_NODE_WEBGPU).each(['workgroup', 'thread'] as const)('WGSL kernels on webgpu, %s rows', (mode) => {
   beforeAll(async () => {
     await useWebGPU();
     setCustomKernelsEnabled(true);
+    const prev = setRowMode(mode);
+    return () => setRowMode(prev);
   });
   afterEach(() => {
     expect(takeGpuErrors()).toEqual([]);
@@ -220,7 +225,7 @@ describe.runIf(HAS_NODE_WEBGPU)('WGSL kernels on webgpu', () => {
       const [pw, mw, vw] = [p.slice(), m.slice(), v.slice()];
       adamwUpdate(pw, g, mw, vw, 0.5, adamwCoefficients(attrs, step));
       const ins = { p: tf.tensor1d(p), g: tf.tensor1d(g), m: tf.tensor1d(m), v: tf.tensor1d(v), scale: tf.scalar(0.5) };
-      const run = (ok: number, gIn = ins.g) => runKernel<tf.Tensor[]>(ADAMW_UPDATE, { ...ins, g: gIn, t: tf.scalar(step, 'int32'), ok: tf.scalar(ok, 'int32') }, attrs);
+      const run = (ok: number, gIn: tf.Tensor = ins.g) => runKernel<tf.Tensor[]>(ADAMW_UPDATE, { ...ins, g: gIn, t: tf.scalar(step, 'int32'), ok: tf.scalar(ok, 'int32') }, attrs);
       const [np, nm, nv] = run(1);
       // Relative to the size of the terms summed (β1·m and (1−β1)·g can cancel): a few float32 roundings.
       const terms = {
@@ -235,7 +240,8 @@ describe.runIf(HAS_NODE_WEBGPU)('WGSL kernels on webgpu', () => {
         expect(worst, `${name} size ${size} step ${step}`).toBeLessThan(1e-6);
       }
       // The step itself (p' − p, ~lr) within 1e-3 of its size: one float32 ulp of p is ~4e-5 of it.
-      const update = await read(tf.sub(np, ins.p));
+      const diff = tf.sub(np, ins.p);
+      const update = await read(diff);
       const wantUpdate = pw.map((x, i) => x - p[i]);
       const big = Math.max(...Array.from(wantUpdate, Math.abs));
       expect(Math.max(...Array.from(update, (u, i) => Math.abs(u - wantUpdate[i]))) / big, `update size ${size} step ${step}`).toBeLessThan(1e-3);
@@ -244,7 +250,7 @@ describe.runIf(HAS_NODE_WEBGPU)('WGSL kernels on webgpu', () => {
       for (const [got, was] of [[kept[0], p], [kept[1], m], [kept[2], v]] as const) {
         expect(new Uint32Array((await read(got)).buffer)).toEqual(new Uint32Array(was.buffer));
       }
-      tf.dispose([np, nm, nv, bad, ...kept, ...Object.values(ins)]);
+      tf.dispose([np, nm, nv, diff, bad, ...kept, ...Object.values(ins)]);
     }
   });
 });

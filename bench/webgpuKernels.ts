@@ -1,0 +1,94 @@
+// Dispatches and time per TokenFormer train step on webgpu under Node (Dawn; SwiftShader unless --gpu), with the
+// fused WGSL kernels on and off (setCustomKernelsEnabled), per preset.
+//
+//   npx tsx bench/webgpuKernels.ts [--presets micro,tiny] [--batch 8] [--seq 64] [--steps 3] [--gpu]
+//
+// Prints one JSON line per (preset, kernels): GPU dispatches per step (tfjs programs run), kernel calls per step,
+// the mean and fastest ms per step after a warm-up step (shader compilation), and the last loss.
+import * as tf from '@tensorflow/tfjs-core';
+import { scriptFlags } from '../cli/args';
+import { preset, PRESETS, type PresetName } from '../lib/tokenformer/config';
+import { setCustomKernelsEnabled } from '../lib/tokenformer/kernels/jsKernel';
+import { createModel } from '../lib/tokenformer/model';
+import { AdamW } from '../lib/train/adamw';
+import { trainStep } from '../lib/train/trainStep';
+import { useWebGPU } from '../lib/testing/webgpu';
+
+const flags = scriptFlags({
+  name: 'bench/webgpuKernels',
+  summary: 'Dispatches and ms per train step on webgpu, fused WGSL kernels on and off.',
+  usage: 'npx tsx bench/webgpuKernels.ts [options]',
+  flags: {
+    presets: { type: 'string', default: 'micro,tiny', help: 'comma-separated model presets' },
+    batch: { type: 'number', default: 8, help: 'batch size' },
+    seq: { type: 'number', default: 64, help: 'sequence length' },
+    steps: { type: 'number', default: 3, help: 'timed steps per configuration (after one warm-up step)' },
+    gpu: { type: 'boolean', default: false, help: 'use the machine’s Vulkan driver instead of SwiftShader' },
+  },
+});
+const presets = (flags.presets as string).split(',') as PresetName[];
+for (const p of presets) if (!(p in PRESETS)) throw new Error(`unknown preset "${p}" (expected one of ${Object.keys(PRESETS).join(', ')})`);
+const batch = flags.batch as number;
+const seq = flags.seq as number;
+const steps = flags.steps as number;
+
+await useWebGPU({ software: !flags.gpu });
+const backend = tf.backend() as unknown as { runWebGPUProgram: (...a: unknown[]) => unknown };
+const engine = tf.engine() as unknown as { runKernel: (...a: unknown[]) => unknown };
+let dispatches = 0;
+let kernels = 0;
+const runProgram = backend.runWebGPUProgram;
+backend.runWebGPUProgram = function (this: unknown, ...a: unknown[]) {
+  dispatches++;
+  return runProgram.apply(this, a);
+};
+const runKernel = engine.runKernel;
+engine.runKernel = function (this: unknown, ...a: unknown[]) {
+  kernels++;
+  return runKernel.apply(this, a);
+};
+
+/** Fixed token ids [batch, seq] (the step's cost does not depend on their values). */
+const batchIds = () => tf.tensor2d(Int32Array.from({ length: batch * seq }, (_, i) => (i * 7919 + 13) % 256), [batch, seq], 'int32');
+
+for (const name of presets) {
+  for (const fused of [true, false]) {
+    setCustomKernelsEnabled(fused);
+    const model = createModel(preset(name, { maxSeqLen: Math.max(seq, preset(name).maxSeqLen) }), { seed: 0 });
+    const opt = new AdamW(model.params);
+    const times: number[] = [];
+    const counts: { dispatches: number; kernels: number }[] = [];
+    let loss = NaN;
+    for (let s = 0; s <= steps; s++) {
+      const ids = batchIds();
+      [dispatches, kernels] = [0, 0];
+      const t0 = performance.now();
+      const l = trainStep(model, opt, ids, 1e-3);
+      loss = (await l.data())[0]; // waits for the step's GPU work
+      if (s > 0) times.push(performance.now() - t0);
+      counts.push({ dispatches, kernels });
+      tf.dispose([l, ids]);
+    }
+    opt.dispose();
+    model.dispose();
+    const last = counts[counts.length - 1];
+    console.log(
+      JSON.stringify({
+        backend: 'webgpu',
+        adapter: flags.gpu ? 'vulkan' : 'swiftshader',
+        preset: name,
+        customKernels: fused,
+        batch,
+        seq,
+        steps,
+        dispatchesPerStep: last.dispatches,
+        kernelCallsPerStep: last.kernels,
+        msPerStep: Number((times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)),
+        bestMsPerStep: Number(Math.min(...times).toFixed(1)),
+        tokensPerSec: Math.round((batch * seq) / (Math.min(...times) / 1000)),
+        loss: Number(loss.toFixed(4)),
+      }),
+    );
+  }
+}
+setCustomKernelsEnabled(true);
