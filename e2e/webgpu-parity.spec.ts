@@ -28,7 +28,7 @@ interface ParityReport {
 
 // One program of each fused WGSL kernel family (lib/tokenformer/kernels/webgpu), by key prefix: the check must have
 // run them in the worker, not the composed fallback.
-const FUSED_PROGRAMS = ['tfPattentionNorm_', 'tfPattentionNormGrad_', 'tfSoftmaxXentP_', 'tfSoftmaxXentNll_', 'tfSoftmaxXentGrad', 'tfGatherRows', 'tfScatterAddRows_', 'tfCausalSoftmax_', 'tfSoftmaxGrad_', 'tfAdamW_p'];
+const FUSED_PROGRAMS = ['tfLayerNormY_', 'tfLayerNormGrad_', 'tfPattentionNorm_', 'tfPattentionNormGrad_', 'tfSoftmaxXentP_', 'tfSoftmaxXentNll_', 'tfSoftmaxXentGrad', 'tfGatherRows', 'tfScatterAddRows_', 'tfCausalSoftmax_', 'tfSoftmaxGrad_', 'tfAdamW_p'];
 
 // ../shared/fixtures/README.md: float32 against the float64 reference. SwiftShader's WebGPU meets them with room to
 // spare (logits ≤ 7e-6, loss ≤ 2e-7, gradient norms ≤ 1e-6), so they are not loosened.

@@ -8,6 +8,7 @@ import { countKernels, HAS_NODE_WEBGPU } from '../testing/webgpu';
 import { installNodeWebGPU } from '../../cli/nodeWebgpu';
 import { CAUSAL_SOFTMAX, SOFTMAX_GRAD } from '../tokenformer/kernels/causalSoftmaxKernels';
 import { GATHER_ROWS, SCATTER_ADD_ROWS, SOFTMAX_XENT, SOFTMAX_XENT_GRAD } from '../tokenformer/kernels/embeddingKernels';
+import { LAYER_NORM, LAYER_NORM_GRAD } from '../tokenformer/kernels/layerNormKernels';
 import { PATTENTION_NORM, PATTENTION_NORM_GRAD } from '../tokenformer/kernels/pattentionNormKernels';
 import { ADAMW_UPDATE } from '../train/adamwKernel';
 import type { ParityFiles } from './parity';
@@ -19,7 +20,7 @@ const files = (): ParityFiles => ({
   model: new Uint8Array(readFileSync(`${dir}model.safetensors`)),
 });
 
-const FUSED = [PATTENTION_NORM, PATTENTION_NORM_GRAD, SOFTMAX_XENT, SOFTMAX_XENT_GRAD, GATHER_ROWS, SCATTER_ADD_ROWS, CAUSAL_SOFTMAX, SOFTMAX_GRAD, ADAMW_UPDATE];
+const FUSED = [LAYER_NORM, LAYER_NORM_GRAD, PATTENTION_NORM, PATTENTION_NORM_GRAD, SOFTMAX_XENT, SOFTMAX_XENT_GRAD, GATHER_ROWS, SCATTER_ADD_ROWS, CAUSAL_SOFTMAX, SOFTMAX_GRAD, ADAMW_UPDATE];
 
 describe.runIf(HAS_NODE_WEBGPU)('Engine.parity on webgpu (Node, SwiftShader)', () => {
   it('matches the reference with the WGSL kernels and trains like cpu', async () => {

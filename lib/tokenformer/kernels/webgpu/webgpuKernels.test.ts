@@ -12,6 +12,8 @@ import { GATHER_ROWS, gatherRows, SCATTER_ADD_ROWS, scatterAddRows, SOFTMAX_XENT
 import { runKernel, setCustomKernelsEnabled } from '../jsKernel';
 import { geluBackward, geluForward, normBackward, normForward } from '../normMath';
 import { GELU, GELU_GRAD, PATTENTION_NORM, PATTENTION_NORM_GRAD } from '../pattentionNormKernels';
+import { LAYER_NORM, LAYER_NORM_GRAD } from '../layerNormKernels';
+import { layerNorm, layerNormAffine } from '../../ops/layerNorm';
 import { setRowMode } from './program';
 
 /** Deterministic values in [-amp, amp). */
@@ -105,6 +107,58 @@ describe.runIf(HAS_NODE_WEBGPU).each(['workgroup', 'thread'] as const)('WGSL ker
       setCustomKernelsEnabled(true);
     }
     tf.dispose([s, df, fused.f, dsFused, ...(fused.grad ? [fused.grad] : [])]);
+  });
+
+  test('LayerNorm forward and backward against float64, on rows far from zero mean', async () => {
+    for (const n of LENGTHS.filter((x) => x > 1)) {
+      const rows = 3;
+      const x = rand(rows * n, n, 2).map((v, i) => v + 100 * ((i % 3) - 1)); // offsets of ±100: the variance must not cancel
+      const dy = rand(rows * n, n + 5, 1);
+      const y = new Float64Array(rows * n);
+      const rstd = new Float64Array(rows);
+      const dx = new Float64Array(rows * n);
+      for (let r = 0; r < rows; r++) {
+        const row = Array.from(x.subarray(r * n, (r + 1) * n));
+        const mean = row.reduce((a, b) => a + b, 0) / n;
+        rstd[r] = 1 / Math.sqrt(row.reduce((a, b) => a + (b - mean) ** 2, 0) / n + 1e-5);
+        for (let j = 0; j < n; j++) y[r * n + j] = (row[j] - mean) * rstd[r];
+        let mdy = 0;
+        let mdyy = 0;
+        for (let j = 0; j < n; j++) {
+          mdy += dy[r * n + j] / n;
+          mdyy += (dy[r * n + j] * y[r * n + j]) / n;
+        }
+        for (let j = 0; j < n; j++) dx[r * n + j] = rstd[r] * (dy[r * n + j] - mdy - y[r * n + j] * mdyy);
+      }
+      const xt = tf.tensor2d(x, [rows, n]);
+      const [yt, rt] = runKernel<tf.Tensor[]>(LAYER_NORM, { x: xt }, { eps: 1e-5 });
+      expect(rt.shape).toEqual([rows, 1]);
+      const dyt = tf.tensor2d(dy, [rows, n]);
+      const dxt = runKernel<tf.Tensor>(LAYER_NORM_GRAD, { dy: dyt, y: yt, rstd: rt });
+      expect(relErr(await read(yt), y), `y n ${n}`).toBeLessThan(2e-6);
+      expect(relErr(await read(rt), rstd), `rstd n ${n}`).toBeLessThan(2e-6);
+      expect(relErr(await read(dxt), dx), `dx n ${n}`).toBeLessThan(2e-6);
+      tf.dispose([xt, yt, rt, dyt, dxt]);
+    }
+  });
+
+  test('LayerNorm: the fused op equals the composed stock ops on webgpu, affine form included', async () => {
+    const x = tf.tensor2d(rand(5 * 130, 3), [5, 130]);
+    const w = tf.tensor1d(rand(130, 4, 1));
+    const b = tf.tensor1d(rand(130, 5, 1));
+    const dy = tf.tensor2d(rand(5 * 130, 6, 1), [5, 130]);
+    // The ops' own gradients only (the project registers no stock gradients): the vector-Jacobian product with dy.
+    const f = (a: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => layerNormAffine(layerNorm(a as tf.Tensor2D, 1e-5), ww as tf.Tensor1D, bb as tf.Tensor1D, 1e-5);
+    const fused = tf.grads(f)([x, w, b], dy);
+    setCustomKernelsEnabled(false);
+    try {
+      const composed = tf.grads(f)([x, w, b], dy);
+      for (let i = 0; i < 3; i++) expect(relErr(await read(fused[i]), await read(composed[i])), `gradient ${i}`).toBeLessThan(1e-5);
+      tf.dispose(composed);
+    } finally {
+      setCustomKernelsEnabled(true);
+    }
+    tf.dispose([x, w, b, dy, ...fused]);
   });
 
   test('GELU and its gradient over sizes off the workgroup grid, tails included', async () => {
