@@ -1,10 +1,11 @@
 // Dispatches and time per TokenFormer train step on webgpu under Node (Dawn; SwiftShader unless --gpu), with the
 // fused WGSL kernels on and off (setCustomKernelsEnabled), per preset.
 //
-//   npx tsx bench/webgpuKernels.ts [--presets micro,tiny] [--batch 8] [--seq 64] [--steps 3] [--gpu]
+//   npx tsx bench/webgpuKernels.ts [--presets micro,tiny] [--batch 8] [--seq 64] [--steps 3] [--gpu] [--profile]
 //
 // Prints one JSON line per (preset, kernels): GPU dispatches per step (tfjs programs run), kernel calls per step,
-// the mean and fastest ms per step after a warm-up step (shader compilation), and the last loss.
+// the mean and fastest ms per step after a warm-up step (shader compilation), and the last loss. --profile adds
+// the device time per kernel name of one more step (timestamp queries), largest first.
 import * as tf from '@tensorflow/tfjs-core';
 import { scriptFlags } from '../cli/args';
 import { preset, PRESETS, type PresetName } from '../lib/tokenformer/config';
@@ -24,6 +25,7 @@ const flags = scriptFlags({
     seq: { type: 'number', default: 64, help: 'sequence length' },
     steps: { type: 'number', default: 3, help: 'timed steps per configuration (after one warm-up step)' },
     gpu: { type: 'boolean', default: false, help: 'use the machine’s Vulkan driver instead of SwiftShader' },
+    profile: { type: 'boolean', default: false, help: 'add device ms per kernel name for one step' },
   },
 });
 const presets = (flags.presets as string).split(',') as PresetName[];
@@ -51,6 +53,19 @@ engine.runKernel = function (this: unknown, ...a: unknown[]) {
 /** Fixed token ids [batch, seq] (the step's cost does not depend on their values). */
 const batchIds = () => tf.tensor2d(Int32Array.from({ length: batch * seq }, (_, i) => (i * 7919 + 13) % 256), [batch, seq], 'int32');
 
+/** Device ms per kernel name over one step, largest first (0 where the adapter has no timestamp queries). */
+async function profileStep(step: () => tf.Scalar): Promise<Record<string, number>> {
+  const info = await tf.profile(async () => {
+    const l = step();
+    await l.data();
+    return l;
+  });
+  tf.dispose(info.result as tf.Tensor);
+  const ms = new Map<string, number>();
+  for (const k of info.kernels) ms.set(k.name, (ms.get(k.name) ?? 0) + (typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0));
+  return Object.fromEntries([...ms].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number(v.toFixed(1))]));
+}
+
 for (const name of presets) {
   for (const fused of [true, false]) {
     setCustomKernelsEnabled(fused);
@@ -69,6 +84,9 @@ for (const name of presets) {
       counts.push({ dispatches, kernels });
       tf.dispose([l, ids]);
     }
+    const profileIds = batchIds();
+    const profile = flags.profile ? await profileStep(() => trainStep(model, opt, profileIds, 1e-3)) : undefined;
+    profileIds.dispose();
     opt.dispose();
     model.dispose();
     const last = counts[counts.length - 1];
@@ -87,6 +105,7 @@ for (const name of presets) {
         bestMsPerStep: Number(Math.min(...times).toFixed(1)),
         tokensPerSec: Math.round((batch * seq) / (Math.min(...times) / 1000)),
         loss: Number(loss.toFixed(4)),
+        ...(profile ? { deviceMsByKernel: profile } : {}),
       }),
     );
   }
