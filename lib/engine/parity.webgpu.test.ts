@@ -30,7 +30,9 @@ describe.runIf(HAS_NODE_WEBGPU)('Engine.parity on webgpu (Node, SwiftShader)', (
     const engine = new Engine();
     const info = await engine.init({ backend: 'webgpu' });
     expect(info.backend, JSON.stringify(info.fallbacks)).toBe('webgpu');
+    const tensors = (await engine.memory()).numTensors;
     const { result: report, counts } = await countKernels(() => engine.parity(files(), { trainSteps: 3 }));
+    expect((await engine.memory()).numTensors, 'tensors left behind').toBe(tensors);
     expect(report.backend).toBe('webgpu');
     expect(report.gpuErrors).toEqual([]);
     for (const name of FUSED) expect(counts.get(name) ?? 0, name).toBeGreaterThan(0);
