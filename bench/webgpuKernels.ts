@@ -4,7 +4,8 @@
 //   npx tsx bench/webgpuKernels.ts [--presets micro,tiny] [--batch 8] [--seq 64] [--steps 3] [--gpu] [--profile]
 //
 // Prints one JSON line per (preset, kernels): GPU dispatches per step (tfjs programs run), kernel calls per step,
-// the mean and fastest ms per step after a warm-up step (shader compilation), and the last loss. --profile adds
+// the mean and fastest ms per step after a warm-up step (shader compilation), and the last loss. Steps with the
+// kernels on and off alternate on one model (a shared machine's load drifts). --profile adds
 // the device time per kernel name of one more step (timestamp queries), largest first.
 import * as tf from '@tensorflow/tfjs-core';
 import { scriptFlags } from '../cli/args';
@@ -66,48 +67,59 @@ async function profileStep(step: () => tf.Scalar): Promise<Record<string, number
   return Object.fromEntries([...ms].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Number(v.toFixed(1))]));
 }
 
+/** One train step with the custom kernels on or off: its ms (GPU work included), dispatches, kernel calls, loss. */
+async function timedStep(model: ReturnType<typeof createModel>, opt: AdamW, fused: boolean) {
+  setCustomKernelsEnabled(fused);
+  const ids = batchIds();
+  [dispatches, kernels] = [0, 0];
+  const t0 = performance.now();
+  const l = trainStep(model, opt, ids, 1e-3);
+  const loss = (await l.data())[0]; // waits for the step's GPU work
+  const ms = performance.now() - t0;
+  tf.dispose([l, ids]);
+  return { ms, dispatches, kernels, loss };
+}
+
+// Steps with the kernels on and off alternate on one model, so a load that drifts (a shared machine) hits both alike.
 for (const name of presets) {
-  for (const fused of [true, false]) {
-    setCustomKernelsEnabled(fused);
-    const model = createModel(preset(name, { maxSeqLen: Math.max(seq, preset(name).maxSeqLen) }), { seed: 0 });
-    const opt = new AdamW(model.params);
-    const times: number[] = [];
-    const counts: { dispatches: number; kernels: number }[] = [];
-    let loss = NaN;
-    for (let s = 0; s <= steps; s++) {
-      const ids = batchIds();
-      [dispatches, kernels] = [0, 0];
-      const t0 = performance.now();
-      const l = trainStep(model, opt, ids, 1e-3);
-      loss = (await l.data())[0]; // waits for the step's GPU work
-      if (s > 0) times.push(performance.now() - t0);
-      counts.push({ dispatches, kernels });
-      tf.dispose([l, ids]);
+  const model = createModel(preset(name, { maxSeqLen: Math.max(seq, preset(name).maxSeqLen) }), { seed: 0 });
+  const opt = new AdamW(model.params);
+  const configs = [true, false].map((fused) => ({ fused, times: [] as number[], last: { ms: 0, dispatches: 0, kernels: 0, loss: NaN } }));
+  for (const c of configs) await timedStep(model, opt, c.fused); // shader compilation
+  for (let s = 0; s < steps; s++) {
+    for (const c of configs) {
+      c.last = await timedStep(model, opt, c.fused);
+      c.times.push(c.last.ms);
     }
+  }
+  for (const c of configs) {
+    setCustomKernelsEnabled(c.fused);
     const profileIds = batchIds();
     const profile = flags.profile ? await profileStep(() => trainStep(model, opt, profileIds, 1e-3)) : undefined;
     profileIds.dispose();
-    opt.dispose();
-    model.dispose();
-    const last = counts[counts.length - 1];
+    const mean = c.times.reduce((a, b) => a + b, 0) / c.times.length;
+    const best = Math.min(...c.times);
     console.log(
       JSON.stringify({
         backend: 'webgpu',
         adapter: flags.gpu ? 'vulkan' : 'swiftshader',
         preset: name,
-        customKernels: fused,
+        customKernels: c.fused,
         batch,
         seq,
         steps,
-        dispatchesPerStep: last.dispatches,
-        kernelCallsPerStep: last.kernels,
-        msPerStep: Number((times.reduce((a, b) => a + b, 0) / times.length).toFixed(1)),
-        bestMsPerStep: Number(Math.min(...times).toFixed(1)),
-        tokensPerSec: Math.round((batch * seq) / (Math.min(...times) / 1000)),
-        loss: Number(loss.toFixed(4)),
+        dispatchesPerStep: c.last.dispatches,
+        kernelCallsPerStep: c.last.kernels,
+        msPerStep: Number(mean.toFixed(1)),
+        bestMsPerStep: Number(best.toFixed(1)),
+        msSteps: c.times.map((t) => Math.round(t)),
+        tokensPerSec: Math.round((batch * seq) / (best / 1000)),
+        loss: Number(c.last.loss.toFixed(4)),
         ...(profile ? { deviceMsByKernel: profile } : {}),
       }),
     );
   }
+  opt.dispose();
+  model.dispose();
 }
 setCustomKernelsEnabled(true);
