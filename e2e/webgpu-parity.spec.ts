@@ -23,7 +23,12 @@ interface ParityReport {
   fallbacks: { backend: string; reason: string }[];
   results: NormParity[];
   gpuErrors: string[];
+  fusedKernelRuns?: Record<string, number>;
 }
+
+// One program of each fused WGSL kernel family (lib/tokenformer/kernels/webgpu), by key prefix: the check must have
+// run them in the worker, not the composed fallback.
+const FUSED_PROGRAMS = ['tfLayerNormY_', 'tfLayerNormGrad_', 'tfPattentionNorm_', 'tfPattentionNormGrad_', 'tfSoftmaxXentP_', 'tfSoftmaxXentNll_', 'tfSoftmaxXentGrad', 'tfGatherRows', 'tfScatterAddRows_', 'tfCausalSoftmax_', 'tfSoftmaxGrad_', 'tfAdamW_p'];
 
 // ../shared/fixtures/README.md: float32 against the float64 reference. SwiftShader's WebGPU meets them with room to
 // spare (logits ≤ 7e-6, loss ≤ 2e-7, gradient norms ≤ 1e-6), so they are not loosened.
@@ -88,6 +93,8 @@ test('WebGPU: reference parity and training that matches cpu', async ({ page }) 
     description: `${report.adapter ?? ''}: ${report.results.map((r) => `${r.norm} ${r.trainLosses.map((l) => l?.toFixed(3)).join('→')} (${r.msPerStep?.toFixed(0)} ms/step)`).join('; ')}`,
   });
   checkReport(report, gpuConsole);
+  const runs = Object.keys(report.fusedKernelRuns ?? {});
+  for (const prefix of FUSED_PROGRAMS) expect(runs.some((k) => k.startsWith(prefix)), `fused ${prefix}* ran (ran: ${runs})`).toBe(true);
 });
 
 test('WebGL: the same parity and training', async ({ page }) => {

@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-webgpu';
-import '../tokenformer/kernels/webgpu/barrierFree';
+import '../tokenformer/kernels/webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { pickFastest, timeActiveBackend, type MeasureOptions } from './measure';
 import { THREADED_FACTORY_FILE, chooseWasmThreads, currentThreadEnv, startWasm, type WasmStart } from './wasmThreads';

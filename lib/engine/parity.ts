@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { readSafetensors, type NamedTensor } from '../io/safetensors';
 import { fromReferenceConfig, NORM_ACTIVATIONS, type ModelConfig, type NormActivation } from '../tokenformer/config';
+import { fusedProgramRuns } from '../tokenformer/kernels/webgpu/program';
 import { modelFromTensors } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
 import { maxAbsDiff } from '../train/numeric';
@@ -64,6 +65,8 @@ export interface ParityReport extends BackendInfo {
   gpuErrors: string[];
   /** All of them, including those past the first few kept in `gpuErrors`. */
   gpuErrorCount: number;
+  /** Runs of each fused WGSL program during the check, by key (empty off webgpu or on the composed fallback). */
+  fusedKernelRuns: Record<string, number>;
 }
 
 const countNonFinite = (xs: ArrayLike<number>) => Array.prototype.filter.call(xs, (x: number) => !Number.isFinite(x)).length;
@@ -174,8 +177,10 @@ export async function checkParity(info: BackendInfo, files: ParityFiles, opts: P
   };
   device?.addEventListener?.('uncapturederror', onError);
   try {
+    const before = fusedProgramRuns();
     const results = await runParity(fx, opts);
-    return { ...info, results, gpuErrors, gpuErrorCount };
+    const fusedKernelRuns = Object.fromEntries(Object.entries(fusedProgramRuns()).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => (n as number) > 0));
+    return { ...info, results, gpuErrors, gpuErrorCount, fusedKernelRuns };
   } finally {
     device?.removeEventListener?.('uncapturederror', onError);
   }

@@ -1,8 +1,14 @@
 // LayerNorm over the last axis: the blocks' non-parametric form and the final norm's affine form.
 import * as tf from '@tensorflow/tfjs-core';
+import { hasKernel, runKernel } from '../kernels/jsKernel';
+import { LAYER_NORM, LAYER_NORM_GRAD } from '../kernels/layerNormKernels';
 import { customOp } from './customOp';
 
 function normalize(x: tf.Tensor2D, eps: number): { y: tf.Tensor2D; rstd: tf.Tensor2D } {
+  if (hasKernel(LAYER_NORM)) {
+    const [y, rstd] = runKernel<tf.Tensor2D[]>(LAYER_NORM, { x }, { eps }); // [N, d], [N, 1]
+    return { y, rstd };
+  }
   return tf.tidy(() => {
     const { mean, variance } = tf.moments(x, -1, true); // [N, 1]
     const rstd = tf.rsqrt(tf.add(variance, eps)) as tf.Tensor2D; // [N, 1]
@@ -12,6 +18,7 @@ function normalize(x: tf.Tensor2D, eps: number): { y: tf.Tensor2D; rstd: tf.Tens
 
 /** dx from dy for y = (x − μ)·rstd: rstd·(dy − mean(dy) − y·mean(dy·y)). */
 function normalizeBackward(dy: tf.Tensor2D, y: tf.Tensor2D, rstd: tf.Tensor2D): tf.Tensor2D {
+  if (hasKernel(LAYER_NORM_GRAD)) return runKernel<tf.Tensor2D>(LAYER_NORM_GRAD, { dy, y, rstd }); // [N, d]
   return tf.tidy(() => {
     const meanDy = tf.mean(dy, -1, true); // [N, 1]
     const meanDyY = tf.mean(tf.mul(dy, y), -1, true); // [N, 1]
