@@ -1,12 +1,14 @@
 // Training-step throughput of the tiny TokenFormer and a parameter-matched Transformer on each Node backend,
 // trained through the Engine (the code path of the app's worker and the CLI).
 //
-//   npx tsx bench/engine.ts [--backends wasm,cpu] [--steps 10] [--cpu-steps 1] [--batch 16] [--seq 128] [--preset tiny]
+//   npx tsx bench/engine.ts [--backends wasm,cpu] [--threads auto] [--steps 10] [--cpu-steps 1] [--batch 16] [--seq 128] [--preset tiny]
 //
-// Prints one JSON line per (backend, arch): tokens/s, ms/step, the model's training GFLOP/s (3·forward FLOPs per
-// token), the same backend's raw 512³ matmul GFLOP/s measured in this run, and their ratio.
+// Prints one JSON line per (backend, arch, threads): tokens/s, ms/step, the model's training GFLOP/s (3·forward
+// FLOPs per token), the same backend's raw 512³ matmul GFLOP/s measured in this run (one thread), and their ratio.
+// With --threads N > 1 (data parallel over worker threads) each model is timed at threads=1 and at N, in one run.
 import * as tf from '@tensorflow/tfjs-core';
 import { scriptFlags } from '../cli/args';
+import { resolveThreads, workerShardRunner } from '../cli/replicas/pool';
 import { Engine } from '../lib/engine/engine';
 import type { Metrics } from '../lib/engine/types';
 import { preset, PRESETS, type ModelConfig, type PresetName } from '../lib/tokenformer/config';
@@ -23,6 +25,7 @@ const flags = scriptFlags({
     batch: { type: 'number', default: 16, help: 'batch size' },
     seq: { type: 'number', default: 128, help: 'sequence length' },
     preset: { type: 'string', default: 'tiny', choices: Object.keys(PRESETS), help: 'model preset' },
+    threads: { type: 'string', default: 'auto', help: 'data-parallel threads (auto: this machine\'s cores); a threads=1 line is printed too' },
   },
 });
 const backends = (flags.backends as string).split(',') as ('wasm' | 'cpu')[];
@@ -31,6 +34,7 @@ const cpuSteps = flags['cpu-steps'] as number;
 const batch = flags.batch as number;
 const seq = flags.seq as number;
 const presetName = flags.preset as PresetName;
+const threadCounts = [...new Set([1, resolveThreads(flags.threads)])];
 
 /** Raw float32 matmul throughput of the active backend, GFLOP/s (512×512 by 512×512): the yardstick. */
 function matmulGflops(reps: number): number {
@@ -72,37 +76,40 @@ async function timeTraining(engine: Engine, config: ModelConfig, warmup: number,
 }
 
 for (const backend of backends) {
-  const engine = new Engine();
-  await engine.init({ backend });
-  await engine.loadData({ kind: 'synthetic', task: 'copy' });
-  const n = backend === 'cpu' ? cpuSteps : steps;
-  const rawGflops = matmulGflops(backend === 'cpu' ? 2 : 20);
-  const tokenformer = preset(presetName, { maxSeqLen: Math.max(seq, preset(presetName).maxSeqLen) });
-  for (const config of [tokenformer, matchedTransformer(tokenformer)]) {
-    const r = await timeTraining(engine, config, backend === 'cpu' ? 1 : 3, n);
-    const tokensPerSec = (batch * seq) / (r.ms / 1000);
-    const modelGflops = (3 * r.flopsPerToken * tokensPerSec) / 1e9;
-    console.log(
-      JSON.stringify({
-        backend,
-        arch: config.arch,
-        preset: presetName,
-        params: r.params,
-        ...(config.arch === 'transformer' ? { ffnHidden: config.ffnHidden } : {}),
-        batch,
-        seq,
-        steps: n,
-        tokensPerSec: Math.round(tokensPerSec),
-        msPerStep: Number(r.ms.toFixed(1)),
-        bestMsPerStep: Number(r.best.toFixed(1)),
-        bestTokensPerSec: Math.round((batch * seq) / (r.best / 1000)),
-        modelGflops: Number(modelGflops.toFixed(2)),
-        matmulGflops: Number(rawGflops.toFixed(2)),
-        ratio: Number((modelGflops / rawGflops).toFixed(3)),
-        finalLoss: Number(r.finalLoss.toFixed(4)),
-        leakedTensors: r.leaked,
-      }),
-    );
+  for (const threads of threadCounts) {
+    const engine = new Engine({ threads, shardRunner: workerShardRunner });
+    await engine.init({ backend });
+    await engine.loadData({ kind: 'synthetic', task: 'copy' });
+    const n = backend === 'cpu' ? cpuSteps : steps;
+    const rawGflops = matmulGflops(backend === 'cpu' ? 2 : 20);
+    const tokenformer = preset(presetName, { maxSeqLen: Math.max(seq, preset(presetName).maxSeqLen) });
+    for (const config of [tokenformer, matchedTransformer(tokenformer)]) {
+      const r = await timeTraining(engine, config, backend === 'cpu' ? 1 : 3, n);
+      const tokensPerSec = (batch * seq) / (r.ms / 1000);
+      const modelGflops = (3 * r.flopsPerToken * tokensPerSec) / 1e9;
+      console.log(
+        JSON.stringify({
+          backend,
+          arch: config.arch,
+          preset: presetName,
+          threads,
+          params: r.params,
+          ...(config.arch === 'transformer' ? { ffnHidden: config.ffnHidden } : {}),
+          batch,
+          seq,
+          steps: n,
+          tokensPerSec: Math.round(tokensPerSec),
+          msPerStep: Number(r.ms.toFixed(1)),
+          bestMsPerStep: Number(r.best.toFixed(1)),
+          bestTokensPerSec: Math.round((batch * seq) / (r.best / 1000)),
+          modelGflops: Number(modelGflops.toFixed(2)),
+          matmulGflops: Number(rawGflops.toFixed(2)),
+          ratio: Number((modelGflops / rawGflops).toFixed(3)),
+          finalLoss: Number(r.finalLoss.toFixed(4)),
+          leakedTensors: r.leaked,
+        }),
+      );
+    }
+    await engine.dispose();
   }
-  await engine.dispose();
 }

@@ -19,7 +19,7 @@ import { planGrowth } from '../tokenformer/growth';
 import { MAX_THREADS, replicaMemory, type ShardRunner } from '../train/dataParallel';
 import { checkParity, type ParityFiles, type ParityOptions, type ParityReport } from './parity';
 import { MAX_RUNS, addCheckpoint, addGrowth, applyMetrics, newRun, planSchedule, summarize } from './run';
-import type { BackendInfo, BackendName, DataInfo, DataSpec, EngineStatus, EvalResult, GenerateOptions, LrPlan, Metrics, ModelInfo, RunRecord, RunSummary, RunUpdate, TrainOptions } from './types';
+import type { BackendInfo, DataInfo, DataSpec, EngineStatus, EvalResult, GenerateOptions, LrPlan, Metrics, ModelInfo, RunRecord, RunSummary, RunUpdate, TrainOptions } from './types';
 
 export interface EngineOptions {
   wasmPath?: string;
@@ -33,7 +33,7 @@ export interface EngineOptions {
    */
   threads?: number;
   /** Makes the replicas for `threads` > 1 once the backend is known (Node: cli/replicas/pool.ts, worker threads). */
-  shardRunner?: (replicas: number, backend: BackendName) => ShardRunner;
+  shardRunner?: (replicas: number, backend: 'wasm' | 'cpu') => ShardRunner;
 }
 
 /** Encoding text with BPE in JS runs at a few MB/s: beyond this, tokenizing the corpus would stall the engine. */
@@ -75,7 +75,8 @@ export class Engine implements EngineApi {
   private readonly listeners = new Map<number, (u: RunUpdate) => void>();
   private nextListener = 1;
   private seq = 0;
-  private readonly threads: number;
+  /** Threads a training step is split over (EngineOptions.threads). */
+  readonly threads: number;
   /** The replicas of a data-parallel step (threads > 1), made at init for its backend. */
   private replicas: ShardRunner | null = null;
 
