@@ -64,6 +64,8 @@ async function step(m: StepMessage): Promise<number> {
 }
 
 const ready = start();
+// A failed start is answered to each step (below); unhandled, it would take the thread down without saying why.
+ready.catch(() => {});
 parentPort!.on('message', (m: StepMessage) => {
   const reply = (r: ReplyMessage) => parentPort!.postMessage(r);
   ready
