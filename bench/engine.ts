@@ -5,7 +5,8 @@
 //
 // Prints one JSON line per (backend, arch, threads): tokens/s, ms/step, the model's training GFLOP/s (3·forward
 // FLOPs per token), the same backend's raw 512³ matmul GFLOP/s measured in this run (one thread), and their ratio.
-// With --threads N > 1 (data parallel over worker threads) each model is timed at threads=1 and at N, in one run.
+// With --threads N > 1 (data parallel over worker threads) each model is timed at threads=1 and at N, in one run;
+// cpuMsPerStep (all threads' CPU time) next to msPerStep tells a loaded machine from overhead of the threads.
 import * as tf from '@tensorflow/tfjs-core';
 import { scriptFlags } from '../cli/args';
 import { resolveThreads, workerShardRunner } from '../cli/replicas/pool';
@@ -67,12 +68,15 @@ async function timeTraining(engine: Engine, config: ModelConfig, warmup: number,
   const tensorsBefore = (await engine.memory()).numTensors;
   const seen: Metrics[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   await engine.train({ ...opts, steps: n }, (m) => seen.push(m));
   const ms = (performance.now() - t0) / n;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuMs = (cpu.user + cpu.system) / 1000 / n;
   let best = seen.length ? seen[0].elapsedMs : ms;
   for (let i = 1; i < seen.length; i++) best = Math.min(best, seen[i].elapsedMs - seen[i - 1].elapsedMs);
   const leaked = (await engine.memory()).numTensors - tensorsBefore;
-  return { params: info.params, flopsPerToken: forwardFlopsPerToken(info.config, info.growth, seq), ms, best, finalLoss: seen.at(-1)?.loss ?? NaN, leaked };
+  return { params: info.params, flopsPerToken: forwardFlopsPerToken(info.config, info.growth, seq), ms, best, cpuMs, finalLoss: seen.at(-1)?.loss ?? NaN, leaked };
 }
 
 for (const backend of backends) {
@@ -102,6 +106,8 @@ for (const backend of backends) {
           msPerStep: Number(r.ms.toFixed(1)),
           bestMsPerStep: Number(r.best.toFixed(1)),
           bestTokensPerSec: Math.round((batch * seq) / (r.best / 1000)),
+          // CPU time of all threads per step: beside msPerStep it shows what the threads cost, whatever the load.
+          cpuMsPerStep: Number(r.cpuMs.toFixed(1)),
           modelGflops: Number(modelGflops.toFixed(2)),
           matmulGflops: Number(rawGflops.toFixed(2)),
           ratio: Number((modelGflops / rawGflops).toFixed(3)),
