@@ -7,6 +7,7 @@
 // FLOPs per token), the same backend's raw 512³ matmul GFLOP/s measured in this run (one thread), and their ratio.
 // With --threads N > 1 (data parallel over worker threads) each model is timed at threads=1 and at N, in one run;
 // cpuMsPerStep (all threads' CPU time) next to msPerStep tells a loaded machine from overhead of the threads.
+import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { scriptFlags } from '../cli/args';
 import { resolveThreads, workerShardRunner } from '../cli/replicas/pool';
@@ -113,6 +114,8 @@ for (const backend of backends) {
           ratio: Number((modelGflops / rawGflops).toFixed(3)),
           finalLoss: Number(r.finalLoss.toFixed(4)),
           leakedTensors: r.leaked,
+          // Runnable threads on this machine (1-minute average): other work on the cores skews every figure above.
+          load1: Number(loadavg()[0].toFixed(2)),
         }),
       );
     }
