@@ -6,7 +6,9 @@
 // Prints one JSON line per (backend, arch, threads): tokens/s, ms/step, the model's training GFLOP/s (3·forward
 // FLOPs per token), the same backend's raw 512³ matmul GFLOP/s measured in this run (one thread), and their ratio.
 // With --threads N > 1 (data parallel over worker threads) each model is timed at threads=1 and at N, in one run;
-// cpuMsPerStep (all threads' CPU time) next to msPerStep tells a loaded machine from overhead of the threads.
+// cpuMsPerStep (all threads' CPU time) next to msPerStep tells a loaded machine from overhead of the threads;
+// threadCpuMsPerStep (Linux) gives the main thread's and each replica's: on free cores a step takes about the largest.
+import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { scriptFlags } from '../cli/args';
@@ -57,12 +59,31 @@ function matmulGflops(reps: number): number {
 }
 
 /**
+ * CPU ms of each thread of this process by thread id, from /proc (Linux; empty elsewhere). Per thread, because
+ * Linux's autogroup scheduling gives each session one share of a busy machine however many threads it runs: there
+ * the threads' wall-clock gain hides, but each thread's CPU time per step still shows the critical path.
+ */
+function threadCpuMs(): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, (Number(f[11]) + Number(f[12])) * 10); // utime + stime, in 10 ms clock ticks
+    }
+  } catch {
+    // not Linux, or a thread ended while being read
+  }
+  return out;
+}
+
+/**
  * ms per training step over `n` steps of `engine.train` after `warmup` steps, the way the app and the CLI train
  * (batcher, schedule, divergence guard included). Metrics come every step (logEvery 1): cpu and wasm run kernels
  * synchronously, so the gap between two steps' metrics is that step's time, and the fastest is kept too, as a
  * figure less moved by other work on a shared machine.
  */
-async function timeTraining(engine: Engine, config: ModelConfig, warmup: number, n: number) {
+async function timeTraining(engine: Engine, config: ModelConfig, warmup: number, n: number, replicas: number) {
   const info = await engine.createModel({ config, seed: 0, name: `bench ${config.arch}` });
   const opts = { batchSize: batch, seqLen: seq, lr: 1e-3, minLr: 1e-3, warmupSteps: 0, evalEvery: 0, logEvery: 1 };
   await engine.train({ ...opts, steps: warmup }, () => {});
@@ -70,14 +91,19 @@ async function timeTraining(engine: Engine, config: ModelConfig, warmup: number,
   const seen: Metrics[] = [];
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpuMs();
   await engine.train({ ...opts, steps: n }, (m) => seen.push(m));
   const ms = (performance.now() - t0) / n;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000 / n;
+  // The main thread first, then the replicas: the busiest `replicas` others (V8's and libuv's helpers use far less).
+  const perThread = [...threadCpuMs()].map(([tid, t]) => [tid, (t - (threads0.get(tid) ?? 0)) / n] as const);
+  const main = perThread.filter(([tid]) => tid === String(process.pid)).map(([, t]) => t);
+  const threadMs = [...main, ...perThread.filter(([tid, t]) => tid !== String(process.pid) && t > 0).map(([, t]) => t).sort((a, b) => b - a).slice(0, replicas)];
   let best = seen.length ? seen[0].elapsedMs : ms;
   for (let i = 1; i < seen.length; i++) best = Math.min(best, seen[i].elapsedMs - seen[i - 1].elapsedMs);
   const leaked = (await engine.memory()).numTensors - tensorsBefore;
-  return { params: info.params, flopsPerToken: forwardFlopsPerToken(info.config, info.growth, seq), ms, best, cpuMs, finalLoss: seen.at(-1)?.loss ?? NaN, leaked };
+  return { params: info.params, flopsPerToken: forwardFlopsPerToken(info.config, info.growth, seq), ms, best, cpuMs, threadMs, finalLoss: seen.at(-1)?.loss ?? NaN, leaked };
 }
 
 for (const backend of backends) {
@@ -89,7 +115,7 @@ for (const backend of backends) {
     const rawGflops = matmulGflops(backend === 'cpu' ? 2 : 20);
     const tokenformer = preset(presetName, { maxSeqLen: Math.max(seq, preset(presetName).maxSeqLen) });
     for (const config of [tokenformer, matchedTransformer(tokenformer)]) {
-      const r = await timeTraining(engine, config, backend === 'cpu' ? 1 : 3, n);
+      const r = await timeTraining(engine, config, backend === 'cpu' ? 1 : 3, n, threads - 1);
       const tokensPerSec = (batch * seq) / (r.ms / 1000);
       const modelGflops = (3 * r.flopsPerToken * tokensPerSec) / 1e9;
       console.log(
@@ -109,6 +135,7 @@ for (const backend of backends) {
           bestTokensPerSec: Math.round((batch * seq) / (r.best / 1000)),
           // CPU time of all threads per step: beside msPerStep it shows what the threads cost, whatever the load.
           cpuMsPerStep: Number(r.cpuMs.toFixed(1)),
+          threadCpuMsPerStep: r.threadMs.map((t) => Math.round(t)),
           modelGflops: Number(modelGflops.toFixed(2)),
           matmulGflops: Number(rawGflops.toFixed(2)),
           ratio: Number((modelGflops / rawGflops).toFixed(3)),
