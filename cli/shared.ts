@@ -9,6 +9,7 @@ import { Engine } from '../lib/engine/engine';
 import { DEFAULT_SHARE, formatBytes, MIN_BUDGET_BYTES, parseBytes, type MemoryBudget } from '../lib/engine/budget';
 import { isBackendName } from '../lib/engine/backend';
 import { installNodeWebGPU } from './nodeWebgpu';
+import { resolveThreads, workerShardRunner } from './replicas/pool';
 import type { DataSpec } from '../lib/engine/types';
 import { mergeReferenceConfigs, readReferenceConfig } from '../lib/io';
 import { openFileSource, writeFileAtomic } from '../lib/io/nodeFile';
@@ -37,13 +38,22 @@ export function cliMemoryBudget(flag: unknown): MemoryBudget {
   return { bytes, source, raise };
 }
 
-export async function openEngine(backend: unknown = 'wasm', memoryBudget?: unknown): Promise<Engine> {
+/** The flag of commands that train: data-parallel threads (cli/replicas). */
+export const threadsFlag = { type: 'string', default: '1', help: 'threads a training step is split over (data parallel, one wasm instance each): a count or auto (this machine\'s cores); results match 1 up to float rounding' } as const;
+
+export async function openEngine(backend: unknown = 'wasm', memoryBudget?: unknown, threadsSpec?: unknown): Promise<Engine> {
+  let threads: number;
+  try {
+    threads = resolveThreads(threadsSpec ?? 1);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   if (backend !== undefined && !isBackendName(backend)) throw new UsageError(`unknown backend "${String(backend)}" (wasm, cpu or webgpu in Node)`);
   if (backend === 'webgpu') {
     const reason = await installNodeWebGPU();
     if (reason) process.stderr.write(`note: WebGPU unavailable: ${reason}\n`);
   }
-  const engine = new Engine({ memoryBudget: cliMemoryBudget(memoryBudget) });
+  const engine = new Engine({ memoryBudget: cliMemoryBudget(memoryBudget), threads, shardRunner: workerShardRunner });
   const info = await engine.init({ backend });
   if (info.backend !== backend) process.stderr.write(`note: using ${info.backend} (${info.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')})\n`);
   return engine;

@@ -5,7 +5,7 @@ import type { PresetName } from '../../lib/tokenformer/config';
 import { PRESETS } from '../../lib/tokenformer/config';
 import { type CommandSpec, type ParsedFlags, UsageError } from '../args';
 import { progressBar } from '../progress';
-import { loadCheckpointFile, loadDataWithProgress, loadTokenizerFile, memoryBudgetFlag, openEngine, readConfigFiles, readDataSpec, writeOutput } from '../shared';
+import { loadCheckpointFile, loadDataWithProgress, loadTokenizerFile, memoryBudgetFlag, openEngine, readConfigFiles, readDataSpec, threadsFlag, writeOutput } from '../shared';
 
 const backend = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend' } as const;
 /** Text files scored whole with --tokenizer (BPE in JS encodes a few MB/s). */
@@ -15,7 +15,7 @@ const data = { type: 'string', default: 'copy', help: 'synthetic task (copy, rev
 export const trainSpec: CommandSpec = {
   name: 'train',
   summary: 'Train a TokenFormer (or the Transformer baseline) and save a checkpoint.',
-  usage: 'tokenformer train [--preset tiny] [--data copy] --steps N [--out model.safetensors] [--checkpoint resume.safetensors]',
+  usage: 'tokenformer train [--preset tiny] [--data copy] --steps N [--threads N|auto] [--out model.safetensors] [--checkpoint resume.safetensors]',
   flags: {
     preset: { type: 'string', default: 'tiny', choices: Object.keys(PRESETS), help: 'model size' },
     arch: { type: 'string', default: 'tokenformer', choices: ['tokenformer', 'transformer'], help: 'architecture' },
@@ -33,6 +33,7 @@ export const trainSpec: CommandSpec = {
     seed: { type: 'number', default: 0, help: 'seed for init and batches' },
     out: { type: 'string', help: 'where to save the checkpoint (with optimizer state, for resuming)' },
     backend,
+    threads: threadsFlag,
     'memory-budget': memoryBudgetFlag,
   },
 };
@@ -46,13 +47,14 @@ export class DivergedError extends Error {
 export async function trainCommand(f: ParsedFlags) {
   const maxNonFinite = Number(f['max-nonfinite']);
   if (!Number.isInteger(maxNonFinite) || maxNonFinite < 1) throw new UsageError(`--max-nonfinite must be a positive integer, got ${f['max-nonfinite']}`);
-  const engine = await openEngine(f.backend, f['memory-budget']);
+  const engine = await openEngine(f.backend, f['memory-budget'], f.threads);
   if (f.checkpoint) await loadCheckpointFile(engine, String(f.checkpoint));
   else await engine.createModel({ preset: f.preset as PresetName, config: { arch: f.arch as 'tokenformer' | 'transformer', ...(f.norm ? { norm: f.norm as never } : {}) }, seed: Number(f.seed) });
   engine.checkTrain({ steps: Number(f.steps), batchSize: Number(f.batch), seqLen: f.seq as number | undefined }); // before a long data import
   const info = (await engine.modelInfo())!;
   const dataInfo = await loadDataWithProgress(engine, await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes: f['max-bytes'] as number | undefined }));
-  process.stderr.write(`model ${info.config.arch} ${f.preset} ${info.params.toLocaleString()} params, step ${info.step}; data ${dataInfo.name} ${dataInfo.trainBytes.toLocaleString()} train bytes\n`);
+  const threads = engine.threads > 1 ? `; ${engine.threads} threads (data parallel)` : '';
+  process.stderr.write(`model ${info.config.arch} ${f.preset} ${info.params.toLocaleString()} params, step ${info.step}; data ${dataInfo.name} ${dataInfo.trainBytes.toLocaleString()} train bytes${threads}\n`);
   const steps = Number(f.steps);
   const bar = progressBar('train', steps);
   let stopping = false;

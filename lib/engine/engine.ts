@@ -1,7 +1,7 @@
 // The Engine: model + optimizer + data + run loop behind the EngineApi, the same code in Node and in the worker.
 import * as tf from '@tensorflow/tfjs-core';
 import { preset, validateConfig, type ModelConfig } from '../tokenformer/config';
-import type { AttentionMaps, GrowOptions, GrowthEvent } from '../tokenformer/types';
+import type { AttentionMaps, GrowOptions, GrowthEvent, GrowthState } from '../tokenformer/types';
 import type { EngineApi, EngineState, InitOptions, ModelSpec, Progress, TrainSummary, UsageStats } from './api';
 import { selectBackend } from './backend';
 import { buildCorpus, type Corpus } from './data';
@@ -16,6 +16,7 @@ import { evaluateOn, modelLayout } from './glue';
 import { checkBatchSize, checkBudget, resolveBudget, type MemoryBudget } from './budget';
 import { estimateMemory, stateMemory, type MemoryEstimate, type StepShape } from '../tokenformer/memory';
 import { planGrowth } from '../tokenformer/growth';
+import { MAX_THREADS, replicaMemory, type ShardRunner } from '../train/dataParallel';
 import { checkParity, type ParityFiles, type ParityOptions, type ParityReport } from './parity';
 import { MAX_RUNS, addCheckpoint, addGrowth, applyMetrics, newRun, planSchedule, summarize } from './run';
 import type { BackendInfo, DataInfo, DataSpec, EngineStatus, EvalResult, GenerateOptions, LrPlan, Metrics, ModelInfo, RunRecord, RunSummary, RunUpdate, TrainOptions } from './types';
@@ -26,6 +27,13 @@ export interface EngineOptions {
   onFatal?: (message: string) => void;
   /** Bytes a model and its training step may take (default: a share of the device's memory, see budget.ts). */
   memoryBudget?: number | MemoryBudget;
+  /**
+   * Threads a training step is split over (data parallel, see docs/engine.md): 1 (the default) trains on this
+   * thread exactly as before; more needs `shardRunner`, which runs the other shards' replicas.
+   */
+  threads?: number;
+  /** Makes the replicas for `threads` > 1 once the backend is known (Node: cli/replicas/pool.ts, worker threads). */
+  shardRunner?: (replicas: number, backend: 'wasm' | 'cpu') => ShardRunner;
 }
 
 /** Encoding text with BPE in JS runs at a few MB/s: beyond this, tokenizing the corpus would stall the engine. */
@@ -67,10 +75,18 @@ export class Engine implements EngineApi {
   private readonly listeners = new Map<number, (u: RunUpdate) => void>();
   private nextListener = 1;
   private seq = 0;
+  /** Threads a training step is split over (EngineOptions.threads). */
+  readonly threads: number;
+  /** The replicas of a data-parallel step (threads > 1), made at init for its backend. */
+  private replicas: ShardRunner | null = null;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.memoryBudget = opts.memoryBudget;
     if (this.memoryBudget !== undefined) resolveBudget(this.memoryBudget);
+    const threads = opts.threads ?? 1;
+    if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new EngineError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
+    if (threads > 1 && !opts.shardRunner) throw new EngineError(`threads ${threads} needs replicas this host does not provide (worker threads: the CLI and bench in Node)`);
+    this.threads = threads;
   }
 
   async init(o: InitOptions = {}): Promise<BackendInfo> {
@@ -79,6 +95,12 @@ export class Engine implements EngineApi {
       this.memoryBudget = o.memoryBudget;
     }
     this.backendInfo = await selectBackend({ backend: o.backend, measure: o.measure, prefer: o.prefer, threads: o.threads, wasmPath: this.opts.wasmPath });
+    if (this.threads > 1) {
+      const backend = this.backendInfo.backend;
+      if (backend !== 'wasm' && backend !== 'cpu') throw new EngineError(`threads ${this.threads} runs replicas on wasm or cpu, but the engine runs on ${backend}: use threads 1`);
+      await this.replicas?.dispose();
+      this.replicas = this.opts.shardRunner!(this.threads - 1, backend);
+    }
     if (this.backendInfo.backend === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
       device?.lost?.then((info) => this.opts.onFatal?.(`GPU device lost: ${info.message || 'no reason given'}`));
@@ -114,14 +136,23 @@ export class Engine implements EngineApi {
     const batch = checkBatchSize(o.batchSize ?? 16);
     const seqLen = Math.min(o.seqLen ?? m.config.maxSeqLen, m.config.maxSeqLen);
     let growth = m.growth;
-    let worst = estimateMemory(m.config, growth, { mode: 'train', step: { batch, seqLen } });
+    let worst = this.trainMemory(growth, { batch, seqLen });
     for (const g of o.growAt ?? []) {
       growth = planGrowth(m.config, growth, g.grow).growth;
-      const est = estimateMemory(m.config, growth, { mode: 'train', step: { batch, seqLen } });
+      const est = this.trainMemory(growth, { batch, seqLen });
       if (est.total > worst.total) worst = est;
     }
     this.checkMemory(`training with batch ${batch} × ${seqLen}${o.growAt?.length ? ' and its scheduled growth' : ''}`, worst);
     this.trainShape = { batch, seqLen };
+  }
+
+  /** A training step's memory, the replicas of a data-parallel step included. */
+  private trainMemory(growth: GrowthState, step: StepShape | undefined): MemoryEstimate {
+    const c = this.requireModel().config;
+    const est = estimateMemory(c, growth, { mode: 'train', step });
+    if (!step || this.threads === 1) return est;
+    const r = replicaMemory(c, growth, step, this.threads);
+    return { weights: est.weights + r.weights, gradients: est.gradients + r.gradients, optimizer: est.optimizer, activations: est.activations + r.activations, total: est.total + r.total };
   }
 
   /**
@@ -131,7 +162,7 @@ export class Engine implements EngineApi {
   private checkGrowth(o: GrowOptions) {
     const m = this.requireModel();
     const plan = planGrowth(m.config, m.growth, o);
-    const grown = estimateMemory(m.config, plan.growth, { mode: 'train', step: this.trainer?.running ? this.trainShape : undefined });
+    const grown = this.trainMemory(plan.growth, this.trainer?.running ? this.trainShape : undefined);
     const old = stateMemory(Object.values(plan.changes).reduce((n, [before]) => n + before * 2 * m.config.hiddenSize, 0), 'train');
     const est = { ...grown, weights: grown.weights + old.weights, optimizer: grown.optimizer + old.optimizer };
     this.checkMemory('growing the model', { ...est, total: est.weights + est.gradients + est.optimizer + est.activations });
@@ -143,12 +174,17 @@ export class Engine implements EngineApi {
     this.model?.dispose();
     this.model = model;
     this.baseRows = new Map([...model.params].map(([n, p]) => [n, p.shape[0]]));
-    this.trainer = new Trainer(model, step, (e) => {
-      const run = this.currentRun;
-      if (!run) return;
-      addGrowth(run, e);
-      this.publish({ runId: run.id, growth: e });
-    });
+    this.trainer = new Trainer(
+      model,
+      step,
+      (e) => {
+        const run = this.currentRun;
+        if (!run) return;
+        addGrowth(run, e);
+        this.publish({ runId: run.id, growth: e });
+      },
+      () => this.replicas,
+    );
     const c = model.config;
     const n = this.runRecords.filter((r) => r.name === name || r.name.startsWith(`${name} #`)).length;
     const run = newRun(`run-${++this.runCount}`, n ? `${name} #${n + 1}` : name, { ...c, params: model.paramCount() }, model.paramCount());
@@ -516,5 +552,8 @@ export class Engine implements EngineApi {
     this.model?.dispose();
     this.trainer = null;
     this.model = null;
+    const replicas = this.replicas;
+    this.replicas = null;
+    await replicas?.dispose();
   }
 }

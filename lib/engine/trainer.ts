@@ -7,7 +7,8 @@ import { Batcher, byteTokenizer, predictedBytes, type TokenIds, type Tokenizer }
 import type { OptimizerState } from '../io';
 import type { LanguageModel } from '../tokenformer/model';
 import { AdamW } from '../train/adamw';
-import { applyGradients, computeGradients, disposeGradients } from '../train/trainStep';
+import { applyGradients, computeGradients, disposeGradients, type StepGradients } from '../train/trainStep';
+import { computeGradientsParallel, type ShardRunner } from '../train/dataParallel';
 import { DivergenceGuard } from '../train/guard';
 import type { NonFiniteRun } from '../train/divergence';
 import { evaluateOn, growWithOptimizer, optimizerState } from './glue';
@@ -56,6 +57,8 @@ export class Trainer {
     public step = 0,
     /** Every growth, whenever it happens (during a run, between runs, or after a stop). */
     private readonly onGrowth: (e: GrowthEvent) => void = () => {},
+    /** Replicas for data-parallel steps (threads > 1); none: every step on this thread, as always. */
+    private readonly replicas: () => ShardRunner | null = () => null,
   ) {
     this.optimizer = new AdamW(model.params);
   }
@@ -187,9 +190,14 @@ export class Trainer {
         if (growth) guard.invalidate();
         const lr = (lastLr = planLr(plan, this.step));
         const ids = batcher.next();
-        const batch = tf.tensor2d(ids, [batchSize, seqLen], 'int32'); // [B, T]
-        const g = computeGradients(this.model, batch, { gradClip: o.gradClip ?? 1, freeze });
-        batch.dispose();
+        const runner = this.replicas();
+        let g: StepGradients;
+        if (runner) g = await computeGradientsParallel(this.model, ids, [batchSize, seqLen], runner, { gradClip: o.gradClip ?? 1, freeze });
+        else {
+          const batch = tf.tensor2d(ids, [batchSize, seqLen], 'int32'); // [B, T]
+          g = computeGradients(this.model, batch, { gradClip: o.gradClip ?? 1, freeze });
+          batch.dispose();
+        }
         const n = this.step + 1;
         const last = n === endStep;
         const evaluate = !!o.evalEvery && (n % o.evalEvery === 0 || last);

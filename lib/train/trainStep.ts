@@ -31,20 +31,38 @@ export interface StepGradients {
   kept?: Map<tf.Variable, tf.Tensor>;
 }
 
+/** Parameters that get a gradient: all but the wholly frozen ones (those get none at all, which is less work). */
+export function trainableNames(model: LanguageModel, freeze?: ReadonlyMap<string, number>): string[] {
+  const names = [...model.params.keys()].filter((n) => (freeze?.get(n) ?? 0) < model.params.get(n)!.shape[0]);
+  if (!names.length) throw new Error('every parameter is frozen: nothing to train');
+  return names;
+}
+
+/** Mean loss of `batchIds` (int32 [B, T]) and its raw gradients for `names`, on the device. */
+export function lossAndGradients(model: LanguageModel, batchIds: tf.Tensor2D, names: readonly string[]): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const vars = names.map((n) => model.params.get(n)!);
+  const { value, grads } = tf.variableGrads(() => model.loss(batchIds), vars);
+  return { loss: value, grads: new Map(names.map((n, i) => [n, grads[vars[i].name]] as [string, tf.Tensor])) };
+}
+
 /**
  * Loss and gradients of `batchIds` (int32 [B, T]), with the global norm and the finiteness flag, without a
  * read-back: the caller may read `loss` and `norm` before deciding, or apply at once.
  */
 export function computeGradients(model: LanguageModel, batchIds: tf.Tensor2D, opts: Pick<TrainStepOptions, 'gradClip' | 'freeze'> = {}): StepGradients {
+  const { loss, grads } = lossAndGradients(model, batchIds, trainableNames(model, opts.freeze));
+  return finishGradients(model, loss, grads, opts);
+}
+
+/**
+ * The step's gradients from raw ones (`byName`, one per `trainableNames` entry, taken over): frozen rows masked
+ * and kept, the global norm, the finiteness flag and the clip factor. Shared by the one-replica and the
+ * data-parallel step, so both clip, skip and freeze alike.
+ */
+export function finishGradients(model: LanguageModel, value: tf.Scalar, byName: Map<string, tf.Tensor>, opts: Pick<TrainStepOptions, 'gradClip' | 'freeze'> = {}): StepGradients {
   const frozenRows = (n: string) => opts.freeze?.get(n) ?? 0;
-  // Wholly frozen tensors get no gradient at all (less work); partly frozen ones get theirs masked.
-  const names = [...model.params.keys()].filter((n) => frozenRows(n) < model.params.get(n)!.shape[0]);
-  if (!names.length) throw new Error('every parameter is frozen: nothing to train');
-  const vars = names.map((n) => model.params.get(n)!);
-  const { value, grads } = tf.variableGrads(() => model.loss(batchIds), vars);
-  const byName = new Map(names.map((n, i) => [n, grads[vars[i].name]] as [string, tf.Tensor]));
   const kept = new Map<tf.Variable, tf.Tensor>();
-  for (const n of names) {
+  for (const n of byName.keys()) {
     const k = frozenRows(n);
     if (k <= 0) continue;
     const p = model.params.get(n)!;
