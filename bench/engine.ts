@@ -108,7 +108,7 @@ async function timeTraining(engine: Engine, config: ModelConfig, warmup: number,
 
 for (const backend of backends) {
   for (const threads of threadCounts) {
-    const engine = new Engine({ threads, shardRunner: workerShardRunner });
+    const engine = new Engine({ dataParallel: threads, shardRunner: workerShardRunner });
     await engine.init({ backend });
     await engine.loadData({ kind: 'synthetic', task: 'copy' });
     const n = backend === 'cpu' ? cpuSteps : steps;

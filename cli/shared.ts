@@ -53,7 +53,7 @@ export async function openEngine(backend: unknown = 'wasm', memoryBudget?: unkno
     const reason = await installNodeWebGPU();
     if (reason) process.stderr.write(`note: WebGPU unavailable: ${reason}\n`);
   }
-  const engine = new Engine({ memoryBudget: cliMemoryBudget(memoryBudget), threads, shardRunner: workerShardRunner });
+  const engine = new Engine({ memoryBudget: cliMemoryBudget(memoryBudget), dataParallel: threads, shardRunner: workerShardRunner });
   const info = await engine.init({ backend });
   if (info.backend !== backend) process.stderr.write(`note: using ${info.backend} (${info.fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')})\n`);
   return engine;

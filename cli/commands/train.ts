@@ -53,7 +53,7 @@ export async function trainCommand(f: ParsedFlags) {
   engine.checkTrain({ steps: Number(f.steps), batchSize: Number(f.batch), seqLen: f.seq as number | undefined }); // before a long data import
   const info = (await engine.modelInfo())!;
   const dataInfo = await loadDataWithProgress(engine, await readDataSpec(String(f.data), { seed: Number(f.seed), maxBytes: f['max-bytes'] as number | undefined }));
-  const threads = engine.threads > 1 ? `; ${engine.threads} threads (data parallel)` : '';
+  const threads = engine.dataParallel > 1 ? `; ${engine.dataParallel} threads (data parallel)` : '';
   process.stderr.write(`model ${info.config.arch} ${f.preset} ${info.params.toLocaleString()} params, step ${info.step}; data ${dataInfo.name} ${dataInfo.trainBytes.toLocaleString()} train bytes${threads}\n`);
   const steps = Number(f.steps);
   const bar = progressBar('train', steps);

@@ -27,7 +27,7 @@ let lastRunner: WorkerShardRunner | null = null;
 
 async function engine(threads: number): Promise<Engine> {
   const e = new Engine({
-    threads,
+    dataParallel: threads,
     shardRunner: (replicas, backend) => (lastRunner = workerShardRunner(replicas, backend)),
   });
   engines.push(e);
@@ -181,7 +181,7 @@ describe('data-parallel training on worker threads', () => {
     const one = estimateMemory(preset('tiny'), undefined, { mode: 'train', step }).total;
     const budget = Math.ceil(one * 1.05);
     const fits = new Engine({ memoryBudget: budget });
-    const over = new Engine({ memoryBudget: budget, threads: 4, shardRunner: workerShardRunner });
+    const over = new Engine({ memoryBudget: budget, dataParallel: 4, shardRunner: workerShardRunner });
     engines.push(fits, over);
     for (const e of [fits, over]) {
       await e.init({ backend: 'wasm' });
@@ -192,8 +192,8 @@ describe('data-parallel training on worker threads', () => {
   });
 
   it('refuses threads it cannot run, and reads --threads', async () => {
-    expect(() => new Engine({ threads: 2 })).toThrow(/needs replicas/);
-    expect(() => new Engine({ threads: 0, shardRunner: workerShardRunner })).toThrow(/threads must be an integer/);
+    expect(() => new Engine({ dataParallel: 2 })).toThrow(/needs replicas/);
+    expect(() => new Engine({ dataParallel: 0, shardRunner: workerShardRunner })).toThrow(/threads must be an integer/);
     expect(resolveThreads('3')).toBe(3);
     expect(resolveThreads('auto')).toBeGreaterThanOrEqual(1);
     expect(() => resolveThreads('two')).toThrow(/--threads must be auto or an integer/);

@@ -31,8 +31,8 @@ export interface EngineOptions {
    * Threads a training step is split over (data parallel, see docs/engine.md): 1 (the default) trains on this
    * thread exactly as before; more needs `shardRunner`, which runs the other shards' replicas.
    */
-  threads?: number;
-  /** Makes the replicas for `threads` > 1 once the backend is known (Node: cli/replicas/pool.ts, worker threads). */
+  dataParallel?: number;
+  /** Makes the replicas for `dataParallel` > 1 once the backend is known (Node: cli/replicas/pool.ts, worker threads). */
   shardRunner?: (replicas: number, backend: 'wasm' | 'cpu') => ShardRunner;
 }
 
@@ -75,18 +75,18 @@ export class Engine implements EngineApi {
   private readonly listeners = new Map<number, (u: RunUpdate) => void>();
   private nextListener = 1;
   private seq = 0;
-  /** Threads a training step is split over (EngineOptions.threads). */
-  readonly threads: number;
+  /** Threads a training step is split over (EngineOptions.dataParallel; wasm's own threads are InitOptions.threads). */
+  readonly dataParallel: number;
   /** The replicas of a data-parallel step (threads > 1), made at init for its backend. */
   private replicas: ShardRunner | null = null;
 
   constructor(private readonly opts: EngineOptions = {}) {
     this.memoryBudget = opts.memoryBudget;
     if (this.memoryBudget !== undefined) resolveBudget(this.memoryBudget);
-    const threads = opts.threads ?? 1;
+    const threads = opts.dataParallel ?? 1;
     if (!Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS) throw new EngineError(`threads must be an integer from 1 to ${MAX_THREADS}, got ${threads}`);
     if (threads > 1 && !opts.shardRunner) throw new EngineError(`threads ${threads} needs replicas this host does not provide (worker threads: the CLI and bench in Node)`);
-    this.threads = threads;
+    this.dataParallel = threads;
   }
 
   async init(o: InitOptions = {}): Promise<BackendInfo> {
@@ -95,11 +95,11 @@ export class Engine implements EngineApi {
       this.memoryBudget = o.memoryBudget;
     }
     this.backendInfo = await selectBackend({ backend: o.backend, measure: o.measure, prefer: o.prefer, threads: o.threads, wasmPath: this.opts.wasmPath });
-    if (this.threads > 1) {
+    if (this.dataParallel > 1) {
       const backend = this.backendInfo.backend;
-      if (backend !== 'wasm' && backend !== 'cpu') throw new EngineError(`threads ${this.threads} runs replicas on wasm or cpu, but the engine runs on ${backend}: use threads 1`);
+      if (backend !== 'wasm' && backend !== 'cpu') throw new EngineError(`${this.dataParallel} data-parallel threads run replicas on wasm or cpu, but the engine runs on ${backend}: use threads 1`);
       await this.replicas?.dispose();
-      this.replicas = this.opts.shardRunner!(this.threads - 1, backend);
+      this.replicas = this.opts.shardRunner!(this.dataParallel - 1, backend);
     }
     if (this.backendInfo.backend === 'webgpu') {
       const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
@@ -150,8 +150,8 @@ export class Engine implements EngineApi {
   private trainMemory(growth: GrowthState, step: StepShape | undefined): MemoryEstimate {
     const c = this.requireModel().config;
     const est = estimateMemory(c, growth, { mode: 'train', step });
-    if (!step || this.threads === 1) return est;
-    const r = replicaMemory(c, growth, step, this.threads);
+    if (!step || this.dataParallel === 1) return est;
+    const r = replicaMemory(c, growth, step, this.dataParallel);
     return { weights: est.weights + r.weights, gradients: est.gradients + r.gradients, optimizer: est.optimizer, activations: est.activations + r.activations, total: est.total + r.total };
   }
 
