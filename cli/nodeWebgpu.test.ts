@@ -1,8 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { installNodeWebGPU, SWIFTSHADER_ICD } from './nodeWebgpu';
+import { maxAbsLogits, runCli } from './testCli';
+
+const REF = '../shared/fixtures/reference-small';
 
 // Needs Chromium's SwiftShader (installed by .ci/run) or a Vulkan driver; says why when it has neither.
 describe.runIf(existsSync(SWIFTSHADER_ICD))('WebGPU under Node (Dawn)', () => {
@@ -21,4 +26,20 @@ describe.runIf(existsSync(SWIFTSHADER_ICD))('WebGPU under Node (Dawn)', () => {
     expect(tf.getBackend()).toBe('webgpu');
     await tf.setBackend('cpu');
   }, 60_000);
+
+  it('the CLI computes the reference logits on --backend webgpu', async () => {
+    const expected = JSON.parse(readFileSync(join(REF, 'expected.json'), 'utf8'));
+    const dir = mkdtempSync(join(tmpdir(), 'cli-webgpu-'));
+    try {
+      writeFileSync(join(dir, 'ids.json'), JSON.stringify(expected.ids));
+      const out = join(dir, 'logits.json');
+      const r = await runCli('logits', '--checkpoint', join(REF, 'model.safetensors'), '--config', join(REF, 'config.json'), '--ids', join(dir, 'ids.json'), '--backend', 'webgpu', '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toMatch(/note: using/); // no fallback to wasm
+      const got = JSON.parse(readFileSync(out, 'utf8'));
+      expect(maxAbsLogits(got.logits, expected.by_norm.l2_norm_gelu.logits)).toBeLessThan(1e-4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

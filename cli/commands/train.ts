@@ -7,7 +7,7 @@ import { type CommandSpec, type ParsedFlags, UsageError } from '../args';
 import { progressBar } from '../progress';
 import { loadCheckpointFile, loadDataWithProgress, loadTokenizerFile, memoryBudgetFlag, openEngine, readConfigFiles, readDataSpec, threadsFlag, writeOutput } from '../shared';
 
-const backend = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu'], help: 'tfjs backend' } as const;
+const backend = { type: 'string', default: 'wasm', choices: ['wasm', 'cpu', 'webgpu'], help: 'tfjs backend (webgpu: through Dawn, the GPU or SwiftShader)' } as const;
 /** Text files scored whole with --tokenizer (BPE in JS encodes a few MB/s). */
 const MAX_EVAL_FILE_BYTES = 64 * 1024 * 1024;
 const data = { type: 'string', default: 'copy', help: 'synthetic task (copy, reverse, sort, modadd, brackets, mix), enwik8, a .zip, or a text file' } as const;
