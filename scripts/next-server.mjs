@@ -9,18 +9,29 @@ import { setTimeout } from 'node:timers';
 export const ROOT = new URL('..', import.meta.url).pathname;
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
-/** Installs Debian's chromium when it is missing and we are root; Playwright's own browsers are never downloaded. */
+/** Whether the dynamic linker knows `lib` (e.g. libvulkan.so.1). */
+function hasLibrary(lib) {
+  const r = spawnSync('ldconfig', ['-p'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes(lib);
+}
+
+/**
+ * Installs the Debian packages the tests need when they are missing and we are root: chromium (browser tests, and
+ * its SwiftShader for WebGPU under Node) and libvulkan1 (the loader Dawn needs to reach SwiftShader). Playwright's
+ * own browsers are never downloaded.
+ */
 export function ensureChromium() {
-  if (existsSync(CHROMIUM)) return;
+  const packages = [...(existsSync(CHROMIUM) ? [] : ['chromium']), ...(hasLibrary('libvulkan.so.1') ? [] : ['libvulkan1'])];
+  if (!packages.length) return;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (!isRoot) throw new Error(`${CHROMIUM} is missing; install it (apt-get install -y chromium) or set CHROMIUM_PATH`);
-  console.log('e2e: installing chromium with apt-get');
-  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit' });
+  if (!isRoot) throw new Error(`${packages.join(' and ')} missing; install (apt-get install -y ${packages.join(' ')}) or set CHROMIUM_PATH`);
+  console.log(`tests: installing ${packages.join(' ')} with apt-get`);
+  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit' });
   if (r.status !== 0) {
     spawnSync('apt-get', ['update'], { stdio: 'inherit' });
-    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], { stdio: 'inherit' });
+    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: 'inherit' });
   }
-  if (r.status !== 0 || !existsSync(CHROMIUM)) throw new Error('could not install chromium');
+  if (r.status !== 0 || !existsSync(CHROMIUM)) throw new Error(`could not install ${packages.join(' ')}`);
 }
 
 /** The newest modification time under `path` (node_modules and dot folders left out), for staleness checks. */

@@ -28,7 +28,7 @@ export interface EngineOptions {
   /** Bytes a model and its training step may take (default: a share of the device's memory, see budget.ts). */
   memoryBudget?: number | MemoryBudget;
   /**
-   * Threads a training step is split over (data parallel, see docs/engine.md): 1 (the default) trains on this
+   * Threads a training step is split over (data parallel, see docs/performance.md): 1 (the default) trains on this
    * thread exactly as before; more needs `shardRunner`, which runs the other shards' replicas.
    */
   dataParallel?: number;
