@@ -11,20 +11,26 @@ const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 export function erf(x: number): number {
   const v = x < -4 ? -4 : x > 4 ? 4 : x;
   const x2 = v * v;
-  let p = -2.72614225801306e-10;
-  p = p * x2 + 2.77068142495902e-8;
-  p = p * x2 - 2.10102402082508e-6;
-  p = p * x2 - 5.69250639462346e-5;
-  p = p * x2 - 7.34990630326855e-4;
-  p = p * x2 - 2.95459980854025e-3;
-  p = p * x2 - 1.60960333262415e-2;
-  let q = -1.45660718464996e-5;
-  q = q * x2 - 2.13374055278905e-4;
-  q = q * x2 - 1.68282697438203e-3;
-  q = q * x2 - 7.37332916720468e-3;
-  q = q * x2 - 1.42647390514189e-2;
+  let p = P0;
+  p = p * x2 + P1;
+  p = p * x2 + P2;
+  p = p * x2 + P3;
+  p = p * x2 + P4;
+  p = p * x2 + P5;
+  p = p * x2 + P6;
+  let q = Q0;
+  q = q * x2 + Q1;
+  q = q * x2 + Q2;
+  q = q * x2 + Q3;
+  q = q * x2 + Q4;
   return (v * p) / q;
 }
+
+/** erf's numerator (in v·p(v²)) and denominator (q(v²)) coefficients, highest power first: shared with the WGSL. */
+export const ERF_P = [-2.72614225801306e-10, 2.77068142495902e-8, -2.10102402082508e-6, -5.69250639462346e-5, -7.34990630326855e-4, -2.95459980854025e-3, -1.60960333262415e-2] as const;
+export const ERF_Q = [-1.45660718464996e-5, -2.13374055278905e-4, -1.68282697438203e-3, -7.37332916720468e-3, -1.42647390514189e-2] as const;
+const [P0, P1, P2, P3, P4, P5, P6] = ERF_P;
+const [Q0, Q1, Q2, Q3, Q4] = ERF_Q;
 
 const POW2_BIAS = 1100;
 const POW2 = new Float64Array(2 * POW2_BIAS);

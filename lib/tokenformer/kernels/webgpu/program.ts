@@ -2,6 +2,7 @@
 // the shapes and our uniforms), run through the backend's own runWebGPUProgram, plus the WGSL helpers they reuse.
 import * as tf from '@tensorflow/tfjs-core';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { ERF_P, ERF_Q } from '../normMath';
 
 type Info = tf.TensorInfo;
 
@@ -191,6 +192,13 @@ export function sumLoop(L: RowLayout, name: string, type: 'f32' | 'vec2<f32>', e
 /** The most negative finite float32, the start of a running max. */
 export const F32_LOWEST = '-3.4028234663852886e38';
 
+/** `var <name>` evaluated by Horner's rule in x2 over `coefs` (highest power first), one WGSL line per step. */
+function horner(name: string, coefs: readonly number[]): string {
+  const lit = (c: number) => String(Math.abs(c));
+  const first = `    var ${name} = ${coefs[0] < 0 ? '-' : ''}${lit(coefs[0])};`;
+  return [first, ...coefs.slice(1).map((c) => `    ${name} = ${name} * x2 ${c < 0 ? '-' : '+'} ${lit(c)};`)].join('\n');
+}
+
 /**
  * erf, GELU and GELU' in WGSL, with the same float32 rational erf as normMath.ts (Eigen's, within 3e-7 of the
  * exact function), so cpu, wasm and WebGPU share one approximation.
@@ -199,18 +207,8 @@ export const GELU_SNIPPET = `
   fn erf32(x : f32) -> f32 {
     let v = clamp(x, -4.0, 4.0);
     let x2 = v * v;
-    var p = -2.72614225801306e-10;
-    p = p * x2 + 2.77068142495902e-8;
-    p = p * x2 - 2.10102402082508e-6;
-    p = p * x2 - 5.69250639462346e-5;
-    p = p * x2 - 7.34990630326855e-4;
-    p = p * x2 - 2.95459980854025e-3;
-    p = p * x2 - 1.60960333262415e-2;
-    var q = -1.45660718464996e-5;
-    q = q * x2 - 2.13374055278905e-4;
-    q = q * x2 - 1.68282697438203e-3;
-    q = q * x2 - 7.37332916720468e-3;
-    q = q * x2 - 1.42647390514189e-2;
+${horner('p', ERF_P)}
+${horner('q', ERF_Q)}
     return (v * p) / q;
   }
   // Φ(u) = ½(1 + erf(u/√2))
