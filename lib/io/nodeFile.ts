@@ -79,7 +79,7 @@ export async function writeFileAtomic(path: string, data: FileContent): Promise<
 }
 
 /** Whether process `pid` exists (EPERM: it exists but is not ours). A reused pid reads as alive: its file is kept. */
-function processAlive(pid: number): boolean {
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,6 +9,7 @@ import { DataError } from '../errors';
 import type { ProgressCallback } from '../types';
 import { listZipEntries, streamZipEntry, ZipError } from '../../zip';
 import { DownloadInterrupted, fetchToFile } from './fetchToFile';
+import { processAlive } from '../../io/nodeFile';
 
 /** TOKENFORMER_CACHE, else $XDG_CACHE_HOME/tokenformer-lab, else ~/.cache/tokenformer-lab. */
 export function defaultCacheDir(env: Record<string, string | undefined> = process.env): string {
@@ -123,15 +124,6 @@ async function claimPart(partPath: string, ownPath: string): Promise<number> {
   return (await sizeOf(ownPath)) ?? 0;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * A run killed outright (SIGKILL, power loss) cannot clean up its own temp file. The next run adopts such a file as
  * the partial download when there is none, and deletes the others; files of runs still alive are left alone.
@@ -140,7 +132,7 @@ async function sweepDeadRuns(cacheDir: string, partPath: string): Promise<void> 
   const own = /^enwik8\.zip\.(\d+)\.[0-9a-f]+\.part$/;
   for (const name of await readdir(cacheDir)) {
     const m = own.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || processAlive(Number(m[1]))) continue;
     const path = join(cacheDir, name);
     if ((await sizeOf(partPath)) === null) await rename(path, partPath).catch(() => rm(path, { force: true }));
     else await rm(path, { force: true });
