@@ -79,13 +79,9 @@ function checkReport(report: ParityReport, gpuConsole: string[]): void {
   }
 }
 
-// Each backend's parity report, for the speed comparison after both ran (the tests of this file run in order).
-const reports: Partial<Record<'webgpu' | 'webgl', ParityReport>> = {};
-
 test('WebGPU: reference parity and training that matches cpu', async ({ page }) => {
   test.setTimeout(180_000);
   const { report, gpuConsole } = await parity(page, 'webgpu');
-  reports.webgpu = report;
   // No silent fallback: this test is about the WebGPU backend itself.
   expect(report.backend, `fell back: ${JSON.stringify(report.fallbacks)}`).toBe('webgpu');
   test.info().annotations.push({
@@ -101,25 +97,12 @@ test('WebGL: the same parity and training', async ({ page }) => {
   test.setTimeout(180_000);
   const { report, gpuConsole } = await parity(page, 'webgl');
   expect(report.backend, `fell back: ${JSON.stringify(report.fallbacks)}`).toBe('webgl');
-  reports.webgl = report;
   checkReport(report, gpuConsole);
 });
 
-// Both on SwiftShader here. With tfjs's own matmuls and reductions (workgroup barriers, which SwiftShader runs slowly)
-// WebGPU's parity steps took 1.96x WebGL's (1,022 vs 522 ms); with the barrier-free kernels 1.1-1.3x (593 vs 532 ms
-// under load, 391 vs 296 ms on a quieter machine).
-test('WebGPU on a software adapter keeps pace with WebGL', () => {
-  const { webgpu, webgl } = reports;
-  test.skip(!webgpu || !webgl, 'needs both parity reports from the tests above');
-  const total = (r: ParityReport) => r.results.reduce((ms, x) => ms + (x.msPerStep ?? NaN), 0);
-  const [gpu, gl] = [total(webgpu!), total(webgl!)];
-  console.log(`parity training steps, summed over the three norms: webgpu ${gpu.toFixed(0)} ms, webgl ${gl.toFixed(0)} ms`);
-  test.info().annotations.push({ type: 'ms per step, three norms', description: `webgpu ${gpu.toFixed(0)}, webgl ${gl.toFixed(0)}` });
-  expect(gpu, `webgpu ${gpu} ms vs webgl ${gl} ms`).toBeLessThan(1.6 * gl);
-});
-
-// The notebook's cells as bundled; only the widget's batch is lowered from 16 to 4, because SwiftShader runs even the
-// micro model at ~2.5 s per batch-8 step (webgl ~0.3 s, wasm ~0.03 s on the same machine). The run still
+// The notebook's cells as bundled; only the widget's batch is lowered from 16 to 4, because SwiftShader is slow (the
+// micro model's batch-8 step: ~0.15 s on webgpu, ~0.23 s on webgl, ~0.03 s on wasm; speed is measured by
+// `npm run bench:browser`, not here). The run still
 // evaluates every 2 steps, the path that used to read back synchronously and lose the device.
 test('the welcome notebook trains on WebGPU (?backend=webgpu)', async ({ page }) => {
   test.setTimeout(240_000);
