@@ -1,6 +1,6 @@
 // The checkpoints widget in the real app: save, reload the page, load, train on (the step count continues), a malformed upload changes nothing.
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { importNotebook, notebookText, settled, snap } from './helpers';
+import { expect, test, type Page } from '@playwright/test';
+import { importNotebook, notebookText, press, runAllWithCheckpoints, snap } from './helpers';
 
 const NOTEBOOK = notebookText('Checkpoints (e2e)', [
   "const model = await lab.model('micro')",
@@ -8,23 +8,6 @@ const NOTEBOOK = notebookText('Checkpoints (e2e)', [
   'model; data;\ntrainer({ steps: 5, batchSize: 4, seqLen: 32, evalEvery: 0, train: { logEvery: 1 }, name: "ckpt test", invalidation })',
   "model;\ncheckpoints({ name: 'five steps', invalidation })",
 ]);
-
-/** Runs every cell (accepting the trust prompt when the notebook asks) and waits for the widgets. */
-async function runAll(page: Page): Promise<void> {
-  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
-  await page.getByTestId('run-all').click();
-  const dialog = page.getByTestId('trust-dialog');
-  await expect(dialog.or(page.getByTestId('checkpoints'))).toBeVisible({ timeout: 60_000 });
-  if (await dialog.isVisible()) await page.getByTestId('trust-accept').click();
-  await settled(page);
-  await expect(page.getByTestId('checkpoints')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
-}
-
-/** Selects the panel's cell first (a click on its corner), so the notebook's scroll-into-view cannot move the button mid-click (see insight.spec). */
-async function press(panel: Locator, target: Locator): Promise<void> {
-  await panel.click({ position: { x: 4, y: 4 } });
-  await target.click();
-}
 
 async function trainFive(page: Page): Promise<void> {
   const t = page.getByTestId('trainer');
@@ -39,7 +22,7 @@ test('a checkpoint saved in the browser survives a reload; loading it continues 
   await importNotebook(page, 'checkpoints.md', NOTEBOOK);
   const url = `${new URL(page.url()).pathname}?backend=wasm`;
   await page.goto(url);
-  await runAll(page);
+  await runAllWithCheckpoints(page);
   const panel = page.getByTestId('checkpoints');
 
   await trainFive(page);
@@ -53,7 +36,7 @@ test('a checkpoint saved in the browser survives a reload; loading it continues 
 
   // A new page, a new engine: the model is fresh, the checkpoint is still in IndexedDB.
   await page.reload();
-  await runAll(page);
+  await runAllWithCheckpoints(page);
   await expect(row).toHaveAttribute('data-step', '5');
   await expect(panel.getByTestId('ckpt-current')).toHaveAttribute('data-step', '0');
   await expect(page.getByTestId('param-count')).not.toHaveAttribute('data-params', '');

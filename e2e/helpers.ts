@@ -66,3 +66,24 @@ export async function snap(page: Page, name: string): Promise<void> {
 export function notebookText(title: string, cellsSource: string[]): string {
   return `---\ntitle: ${title}\n---\n\n${cellsSource.map((s) => '```js\n' + s + '\n```').join('\n\n')}\n`;
 }
+
+/**
+ * Clicks `target` in `panel`. Mousedown in a cell selects it and the notebook scrolls a newly selected cell into view,
+ * so in a cell partly out of the window the button moves before mouseup and the click is lost (NotebookView's
+ * scrollIntoView on selection). Selecting the cell first, with a click on the panel's corner, keeps the click whole.
+ */
+export async function press(panel: Locator, target: Locator): Promise<void> {
+  await panel.click({ position: { x: 4, y: 4 } });
+  await target.click();
+}
+
+/** Runs every cell of a notebook with a checkpoints widget (accepting the trust prompt if asked) and waits for it. */
+export async function runAllWithCheckpoints(page: Page): Promise<void> {
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
+  await page.getByTestId('run-all').click();
+  const dialog = page.getByTestId('trust-dialog');
+  await expect(dialog.or(page.getByTestId('checkpoints'))).toBeVisible({ timeout: 60_000 });
+  if (await dialog.isVisible()) await page.getByTestId('trust-accept').click();
+  await settled(page);
+  await expect(page.getByTestId('checkpoints')).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
+}

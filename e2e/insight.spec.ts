@@ -2,7 +2,7 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { importNotebook, snap } from './helpers';
+import { importNotebook, press, snap } from './helpers';
 
 const FIXTURE = readFileSync(path.resolve('e2e/fixtures/insight.md'), 'utf8');
 
@@ -15,15 +15,8 @@ async function openFixture(page: Page): Promise<void> {
   await page.getByTestId('trust-accept').click();
 }
 
-/**
- * Clicks a button in a panel. Mousedown in a cell selects it and the notebook scrolls a newly selected cell into view,
- * so in a cell that is partly out of the window the button moves before mouseup and the click is lost (NotebookView's
- * scrollIntoView on selection). Selecting the cell first, with a click on the panel's corner, keeps the click whole.
- */
-async function press(panel: Locator, testid: string): Promise<void> {
-  await panel.click({ position: { x: 4, y: 4 } });
-  await panel.getByTestId(testid).click();
-}
+/** Clicks the button `testid` in a panel, selecting its cell first (helpers' `press` says why). */
+const pressId = (panel: Locator, testid: string) => press(panel, panel.getByTestId(testid));
 
 const num = async (page: Page, testid: string, attr: string) => Number(await page.getByTestId(testid).getAttribute(attr));
 
@@ -47,7 +40,7 @@ test('attention explorer: rows are the bytes of the text, columns the Pattention
   await expect(explorer.getByTestId('attention-topk').locator('tr[data-row]')).toHaveCount(12);
 
   await explorer.getByTestId('attention-text').fill('abc');
-  await press(explorer, 'attention-run');
+  await pressId(explorer, 'attention-run');
   await expect(map).toHaveAttribute('data-rows', '3');
   await expect(page.getByTestId('usage-panel')).toHaveAttribute('data-state', 'ready', { timeout: 60_000 });
   await expect(page.getByTestId('usage-summary')).toHaveAttribute('data-tokens', '48');
@@ -64,9 +57,9 @@ test('a growth during training: the chart marks it, params grow, steps keep risi
   const flops0 = await num(page, 'flops-per-token', 'data-flops');
   expect(params0).toBeGreaterThan(0);
 
-  await press(page.getByTestId('trainer'), 'train-start');
+  await pressId(page.getByTestId('trainer'), 'train-start');
   await expect.poll(() => num(page, 'train-step', 'data-step'), { timeout: 60_000 }).toBeGreaterThan(5);
-  await press(panel, 'grow-button');
+  await pressId(panel, 'grow-button');
   // The growth lands between two steps; the panel polls the engine and the log records it.
   await expect.poll(() => num(page, 'param-count-live', 'data-params'), { timeout: 30_000 }).toBeGreaterThan(params0);
   expect(await num(page, 'flops-per-token', 'data-flops')).toBeGreaterThan(flops0);
@@ -83,7 +76,7 @@ test('a growth during training: the chart marks it, params grow, steps keep risi
 
   // The explorer, refreshed, shows the 16 new FFN columns marked from #48.
   const map = page.getByTestId('attention-heatmap');
-  await press(page.getByTestId('attention-explorer'), 'attention-run');
+  await pressId(page.getByTestId('attention-explorer'), 'attention-run');
   await expect(map).toHaveAttribute('data-cols', '64');
   await expect(map).toHaveAttribute('data-new-from', '48');
 
@@ -92,6 +85,6 @@ test('a growth during training: the chart marks it, params grow, steps keep risi
   await expect(page.getByTestId('runs-chart')).toContainText('grow preserve', { timeout: 10_000 });
   await page.getByTestId('train-chart').scrollIntoViewIfNeeded();
   await snap(page, 'insight-growth');
-  await press(page.getByTestId('trainer'), 'train-stop');
+  await pressId(page.getByTestId('trainer'), 'train-stop');
   await expect(page.getByTestId('train-state')).toHaveText('stopped', { timeout: 30_000 });
 });

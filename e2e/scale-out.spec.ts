@@ -5,7 +5,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { unzipSync, zipSync } from 'fflate';
-import { importNotebook, notebookText, settled, snap } from './helpers';
+import { importNotebook, notebookText, press, runAllWithCheckpoints, snap } from './helpers';
 
 // scripts/e2e.mjs runs Playwright from the repository root.
 const NEOX = join(process.cwd(), 'lib', 'io', 'testdata', 'neox');
@@ -39,11 +39,6 @@ function fixtureParams(): number {
   return Object.entries(header)
     .filter(([k]) => k !== '__metadata__')
     .reduce((a, [, t]) => a + t.shape!.reduce((x, y) => x * y, 1), 0);
-}
-
-async function press(panel: Locator, target: Locator): Promise<void> {
-  await panel.click({ position: { x: 4, y: 4 } });
-  await target.click();
 }
 
 async function expectLoaded(panel: Locator, from: string, step: number, params: number): Promise<void> {
@@ -96,14 +91,8 @@ test('export for cluster training downloads the folder; official checkpoints loa
   test.setTimeout(300_000);
   await importNotebook(page, 'scale-out.md', NOTEBOOK);
   await page.goto(`${new URL(page.url()).pathname}?backend=wasm&quick=1`);
-  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 60_000 });
-  await page.getByTestId('run-all').click();
-  const dialog = page.getByTestId('trust-dialog');
-  await expect(dialog.or(page.getByTestId('checkpoints'))).toBeVisible({ timeout: 60_000 });
-  if (await dialog.isVisible()) await page.getByTestId('trust-accept').click();
-  await settled(page);
+  await runAllWithCheckpoints(page);
   const panel = page.getByTestId('checkpoints');
-  await expect(panel).toHaveAttribute('data-state', 'ready', { timeout: 30_000 });
 
   const trainer = page.getByTestId('trainer');
   await press(trainer, trainer.getByTestId('train-start'));
