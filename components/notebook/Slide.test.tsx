@@ -1,33 +1,19 @@
 // @vitest-environment jsdom
 // Slides show Markdown through the same sanitiser as cells: the XSS corpus as a deck leaves no script in the DOM.
-import { act, createElement } from 'react';
-import { createRoot, type Root } from 'react-dom/client';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createElement } from 'react';
+import { describe, expect, it } from 'vitest';
+import { reactTestRoot } from '../testing/reactRoot';
 import type { CellData } from '@/lib/notebook/types';
 import { SlideView } from './Slide';
 import { findUnsafe, XSS_VECTORS } from './sanitize.vectors';
 import { splitSlides } from './slides';
 
-beforeAll(() => {
-  (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-});
-
-let root: Root | null = null;
-let host: HTMLDivElement;
-afterEach(() => {
-  act(() => root?.unmount());
-  root = null;
-  host?.remove();
-});
+const react = reactTestRoot();
 
 /** Every slide of the deck mounted at once, as Presentation would show them one by one. */
 function mountDeck(cells: CellData[], trusted: boolean): HTMLDivElement {
   const slides = splitSlides(cells);
-  host = document.createElement('div');
-  document.body.appendChild(host);
-  root = createRoot(host);
-  act(() => root!.render(slides.map((slide) => createElement(SlideView, { key: slide.index, slide, count: slides.length, runtime: {}, trusted }))));
-  return host;
+  return react.mount(slides.map((slide) => createElement(SlideView, { key: slide.index, slide, count: slides.length, runtime: {}, trusted })));
 }
 
 // One slide per vector (a `##` heading each), plus a cell holding them all after one heading.
