@@ -6,10 +6,9 @@
 // Each part is its own script, run in a child process (its flags: `npx tsx bench/<part>.ts --help`); extra flags
 // reach it through --<part>-args. A part that fails prints {"bench":part,"error":...} (or a line of its own with
 // `error`) and the run exits 1 at the end; a missing torch is no failure (bench/torch.ts prints a `skipped` line).
-import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
-import { createInterface } from 'node:readline';
 import { scriptFlags } from '../cli/args';
+import { runJsonLines, type JsonLine } from './jsonLines';
 
 const PARTS = { engine: 'bench/engine.ts', torch: 'bench/torch.ts', growth: 'bench/growth.ts', memory: 'bench/memory.ts', realModel: 'bench/realModel.ts' } as const;
 type Part = keyof typeof PARTS;
@@ -29,30 +28,21 @@ const flags = scriptFlags({
   },
 });
 
-type Line = Record<string, unknown>;
+type Line = JsonLine;
 const print = (o: Line) => process.stdout.write(JSON.stringify(o) + '\n');
 const extraArgs = (part: Part) => String(flags[part === 'realModel' ? 'real-model-args' : `${part}-args`]).split(/\s+/).filter(Boolean);
 
 /** Runs one part, printing its JSON lines as they come (tagged with the part when they do not name one). */
-function runPart(part: Part): Promise<{ lines: Line[]; error?: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', PARTS[part], ...extraArgs(part)], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const lines: Line[] = [];
-    createInterface({ input: child.stdout }).on('line', (text) => {
-      if (!text.startsWith('{')) return void process.stderr.write(`${text}\n`);
-      let o: Line;
-      try {
-        o = JSON.parse(text) as Line;
-      } catch {
-        return void process.stderr.write(`${text}\n`);
-      }
-      const tagged = 'bench' in o ? o : { bench: part, ...o };
-      lines.push(tagged);
-      print(tagged);
-    });
-    child.on('error', (e) => resolve({ lines, error: e.message }));
-    child.on('close', (code, signal) => resolve({ lines, error: code === 0 ? undefined : `bench/${part}.ts exited with ${code ?? signal}` }));
+async function runPart(part: Part): Promise<{ lines: Line[]; error?: string }> {
+  const tagged: Line[] = [];
+  const r = await runJsonLines(process.execPath, ['--import', 'tsx', PARTS[part], ...extraArgs(part)], {
+    onLine: (o) => {
+      const t = 'bench' in o ? o : { bench: part, ...o };
+      tagged.push(t);
+      print(t);
+    },
   });
+  return { lines: tagged, error: r.error ?? (r.code === 0 ? undefined : `bench/${part}.ts exited with ${r.code ?? r.signal}`) };
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);

@@ -7,7 +7,7 @@
 //
 // Prints JSON lines: first the adapter, then one per run with tokens/s, ms/step, the time to the first step (from
 // engine start: device, model, data, shader compilation and the first step's read-back) and the steps timed.
-import { spawn } from 'node:child_process';
+import { runJsonLines } from './jsonLines';
 import { scriptFlags } from '../cli/args';
 import { installNodeWebGPU } from '../cli/nodeWebgpu';
 import { PRESETS, type PresetName } from '../lib/tokenformer/config';
@@ -131,25 +131,12 @@ async function runOne(preset: PresetName, kernels: KernelMode) {
 }
 
 /** Runs `preset:kernels` in a child process (same Node, same loader flags) and returns its JSON line. */
-function runChild(preset: string, kernels: KernelMode): Promise<Record<string, unknown>> {
+async function runChild(preset: string, kernels: KernelMode): Promise<Record<string, unknown>> {
   const args = [...process.execArgv, process.argv[1], ...process.argv.slice(2).filter((a) => !a.startsWith('--child')), '--child', `${preset}:${kernels}`];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (d: string) => (out = (out + d).slice(-1_000_000)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutS * 1000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const line = out.trim().split('\n').reverse().find((l) => l.startsWith('{'));
-      try {
-        if (line) return resolve(JSON.parse(line));
-      } catch {
-        // falls through to the error below
-      }
-      resolve({ bench: 'gpu', preset, kernels, error: signal === 'SIGKILL' ? `stopped after ${timeoutS} s` : `exited with ${code ?? signal} and no result` });
-    });
-  });
+  const r = await runJsonLines(process.execPath, args, { timeoutS });
+  const line = r.lines.at(-1);
+  if (line) return line;
+  return { bench: 'gpu', preset, kernels, error: r.timedOut ? `stopped after ${timeoutS} s` : r.error ?? `exited with ${r.code ?? r.signal} and no result` };
 }
 
 if (flags.child) {

@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { scriptFlags } from '../cli/args';
+import { runJsonLines } from './jsonLines';
 import { createNormalRng } from '../lib/data/rng';
 import { Engine } from '../lib/engine/engine';
 import { preset, PRESETS, type ModelConfig, type PresetName } from '../lib/tokenformer/config';
@@ -97,15 +98,15 @@ async function main() {
     if (fixture && fixtures.length === 1) process.stderr.write(`[torch] no fixture at ${fixture}: parity on this engine's own model only\n`);
     const args = ['bench/torchTokenformer.py', '--config', JSON.stringify(config), '--preset', presetName, '--steps', String(flags.steps), '--batch', String(flags.batch), '--seq', String(seq), '--threads', flags.threads as string];
     for (const f of fixtures) args.push('--fixture', f);
-    const r = spawnSync(found.python, args, { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', env: childEnv, maxBuffer: 16 << 20 });
-    for (const line of r.stdout.split('\n')) {
-      if (!line.startsWith('{')) continue;
-      // The own-model case is named by its shape, not its temporary folder.
-      const o = JSON.parse(line);
-      if (o.bench === 'torch-parity' && o.fixture === dir.split('/').pop()) o.fixture = `this engine's ${presetName} (wasm, seed 0)`;
-      print(o);
-    }
-    if (r.status !== 0) throw new Error(`${found.python} bench/torchTokenformer.py exited with ${r.status ?? r.signal}`);
+    const r = await runJsonLines(found.python, args, {
+      env: childEnv,
+      onLine: (o) => {
+        // The own-model case is named by its shape, not its temporary folder.
+        if (o.bench === 'torch-parity' && o.fixture === dir.split('/').pop()) o.fixture = `this engine's ${presetName} (wasm, seed 0)`;
+        print(o);
+      },
+    });
+    if (r.code !== 0) throw new Error(`${found.python} bench/torchTokenformer.py ${r.error ? `did not start: ${r.error}` : `exited with ${r.code ?? r.signal}`}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
